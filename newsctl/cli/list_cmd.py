@@ -1,0 +1,74 @@
+"""`newsctl list`: posts by date, category, tag — from the index alone."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from ..errors import EXIT_FOUND, EXIT_NOTHING
+from .app import app, message, runtime
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    paths = "paths"
+
+
+@app.command("list")
+def list_posts(
+    ctx: typer.Context,
+    category: Optional[List[str]] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (repeat for any of several)."),
+    tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="Only this tag (repeat for any of several)."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this date (same forms as --since)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=0, metavar="N", help="At most this many posts; 0 lists all."),
+    reverse: bool = typer.Option(False, "--reverse", "-r", help="Oldest first."),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table for people; json, jsonl, csv, paths for scripts."),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
+) -> int:
+    """List posts, newest first.
+
+    Examples:
+
+      newsctl list --since 7d
+
+      newsctl list --category emnews --since 2022-02 --until 2022-03
+
+      newsctl list --format json --limit 0 | jq -r '.[].title'
+
+      newsctl list --tag 新闻联播 --format paths -0 | xargs -0 wc -c
+    """
+    from ..dates import since_until
+    from ..errors import UsageError
+    from ..render import get_renderer
+
+    rt = runtime(ctx)
+    if null and fmt is not ListFormat.paths:
+        raise UsageError("--null goes with --format paths")
+    arc = rt.open_archive()
+    start, end = since_until(since, until, arc.settings.timezone)
+    if start and end and start >= end:
+        raise UsageError(f"--since {since} is after --until {until}")
+    result = arc.list(categories=category or (), tags=tag or (), since=start, until=end, limit=limit, reverse=reverse)
+
+    def table():
+        from ..render.table import PostTableRenderer
+
+        return PostTableRenderer(rt.console())
+
+    renderer = get_renderer(fmt.value, sys.stdout, null=null, table=table)
+    renderer.begin()
+    shown = 0
+    for rec in result.records:
+        renderer.item(rec)
+        shown += 1
+    renderer.finish()
+    if fmt is ListFormat.table and sys.stdout.isatty() and shown < result.total:
+        message(f"{shown} of {result.total} posts (--limit 0 lists all)")
+    return EXIT_FOUND if shown else EXIT_NOTHING

@@ -1,0 +1,63 @@
+"""Atomic file writes: a reader or a crash sees the old file or the new one, never half."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import StorageError
+
+
+def _write_temp(folder: Path, data: bytes, prefix: str) -> Path:
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable; harmless where directories cannot be fsynced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes | str, *, overwrite: bool = True) -> None:
+    """Write `path` via a temp file in the same folder.
+
+    With `overwrite=False` the file is published with `os.link`, which fails
+    when `path` exists, so an existing file is never replaced (FileExistsError).
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    folder = path.parent
+    try:
+        tmp = _write_temp(folder, data, prefix=f".{path.name}.")
+        try:
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)
+                tmp.unlink()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(folder)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise StorageError(f"cannot write {path}: {e.strerror or e}") from e
