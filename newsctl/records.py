@@ -45,10 +45,13 @@ class Hit:
     snippet: str = ""
     # [start, end) character offsets into `snippet` of each highlighted match
     highlights: tuple[tuple[int, int], ...] = field(default=())
+    # the same for matches in the title
+    title_highlights: tuple[tuple[int, int], ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         data = self.record.to_json()
         data["score"] = round(self.score, 4)
         data["snippet"] = self.snippet
         data["highlights"] = [list(span) for span in self.highlights]
+        data["title_highlights"] = [list(span) for span in self.title_highlights]
         return data

@@ -28,17 +28,18 @@ class PostTableRenderer:
     def finish(self) -> None:
         if not self.rows:
             return
-        terminal = self.console.is_terminal
-        table = Table(
-            box=None if not terminal else None,
-            show_header=terminal,
-            header_style="bold",
-            pad_edge=False,
-            expand=False,
-        )
+        if not self.console.is_terminal:
+            # piped: one tab-separated line a post (date, categories, title, id), for cut/awk
+            for rec in self.rows:
+                title = " ".join((rec.title or "").split())
+                self.console.file.write(
+                    f"{rec.date.strftime(DATE_FORMAT)}\t{' '.join(rec.categories)}\t{title}\t{rec.id}\n"
+                )
+            return
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
         table.add_column("date", style="cyan", no_wrap=True)
         table.add_column("category", style="magenta", no_wrap=True)
-        table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1 if terminal else None)
+        table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
         table.add_column("id", style="dim", no_wrap=True)
         for rec in self.rows:
             table.add_row(rec.date.strftime(DATE_FORMAT), " ".join(rec.categories), rec.title or "(untitled)", rec.id)

@@ -1,0 +1,103 @@
+"""`newsctl search`: full-text search, Chinese included."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from ..errors import EXIT_FOUND, EXIT_NOTHING
+from .app import app, message, runtime, stdout_is_terminal
+
+
+class SearchFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    paths = "paths"
+
+
+class SortOrder(str, Enum):
+    score = "score"
+    date = "date"
+
+
+@app.command("search")
+def search_posts(
+    ctx: typer.Context,
+    query: List[str] = typer.Argument(..., metavar="QUERY...", help="Words, \"phrases\", OR, NOT/-, ( ), title: category: tag: source: date:"),
+    category: Optional[List[str]] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (repeat for any of several)."),
+    tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="Only this tag (repeat for any of several)."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this date."),
+    sort: SortOrder = typer.Option(SortOrder.score, "--sort", help="score (relevance, ties newest first) or date (newest first)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N hits; 0 = all. [default: 10 on a terminal, else all]"),
+    offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Skip the first N hits."),
+    count: bool = typer.Option(False, "--count", help="Print only the number of matching posts."),
+    fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", "-f", help="table for people; json, jsonl, paths for scripts."),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
+    explain: bool = typer.Option(False, "--explain", help="Print how the query was understood (to stderr)."),
+) -> int:
+    """Search titles and bodies; Chinese matches as substrings, ASCII words whole.
+
+    Terms side by side must all match. Quote a phrase to match it exactly;
+    an unquoted term found nowhere as written falls back to its words.
+
+    Examples:
+
+      newsctl search 高新区
+
+      newsctl search '"国家高新区" OR 科技园 -北京'
+
+      newsctl search 'title:5G date:2022-01..2022-03'
+
+      newsctl search 新能源 --since 7d --sort date --format jsonl
+
+      newsctl search 猪肉 --format paths -0 | xargs -0 grep -c 价格
+    """
+    from ..dates import since_until
+    from ..errors import UsageError
+    from ..render import get_renderer
+    from ..search import SearchOptions, run_search
+
+    rt = runtime(ctx)
+    if null and fmt is not SearchFormat.paths:
+        raise UsageError("--null goes with --format paths")
+    arc = rt.open_archive()
+    tz = arc.settings.timezone
+    start, end = since_until(since, until, tz)
+    terminal = stdout_is_terminal()
+    if limit is None:
+        limit = arc.settings.limit if terminal and fmt is SearchFormat.table else 0
+    options = SearchOptions(
+        categories=category or (), tags=tag or (), since=start, until=end, sort=sort.value,
+        limit=limit, offset=offset, snippets=fmt in (SearchFormat.table, SearchFormat.json, SearchFormat.jsonl),
+    )
+    text = " ".join(query)
+    result = run_search(arc, text, options, count_only=count)
+    if explain:
+        message(result.explanation)
+    for fb in result.fallbacks:
+        message(fb.message())
+    if count:
+        print(result.total)
+        return EXIT_FOUND if result.total else EXIT_NOTHING
+
+    def table():
+        from ..render.hits import HitListRenderer
+
+        return HitListRenderer(rt.console())
+
+    renderer = get_renderer(fmt.value, sys.stdout, null=null, table=table)
+    renderer.begin()
+    shown = 0
+    for hit in result.hits:
+        renderer.item(hit)
+        shown += 1
+    renderer.finish()
+    if fmt is SearchFormat.table and terminal:
+        more = result.total - offset - shown
+        message(f"{result.total} posts match" + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
+    return EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING

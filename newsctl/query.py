@@ -1,0 +1,315 @@
+"""The query language: text -> a small tree -> Whoosh queries.
+
+Grammar (worked examples in tests/test_query.py):
+
+    query   := or_expr
+    or_expr := and_expr ("OR" and_expr)*
+    and_expr:= unary+                       terms side by side must all match
+    unary   := ("NOT" | "-") unary | atom
+    atom    := "(" or_expr ")" | [field ":"] (WORD | "PHRASE")
+    field   := title | category | tag | source | date
+
+A WORD or "PHRASE" without a field matches the title or the body as a
+substring (Chinese) or whole tokens (ASCII letters/digits); see analysis.py.
+`date:` takes a day, month or year, `a..b` with open ends, or a relative form
+(`7d..`). Raw strings enter here only; every problem is a QueryError.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Iterator, Union
+
+from .errors import QueryError, UsageError
+
+FIELDS = ("title", "category", "tag", "source", "date")
+TEXT_FIELDS = ("title", "body")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A literal to find; `field` None means title or body."""
+
+    text: str
+    field: str | None = None
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Keyword:
+    field: str  # category | tag
+    value: str
+
+
+@dataclass(frozen=True)
+class Dates:
+    start: datetime | None
+    end: datetime | None  # exclusive
+    text: str
+
+
+@dataclass(frozen=True)
+class Not:
+    item: "Node"
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple["Node", ...]
+
+
+Node = Union[Text, Keyword, Dates, Not, And, Or]
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<neg>-(?=[^\s)]))
+  | (?P<field>[A-Za-z_]+):(?=[^\s)])
+  | (?P<phrase>"[^"]*"?)
+  | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+
+
+def _tokens(query: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    pos = 0
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        assert m is not None  # the word alternative matches anything else
+        kind = m.lastgroup or "word"
+        text = m.group()
+        if kind == "phrase" and (len(text) < 2 or not text.endswith('"')):
+            raise QueryError(f'unclosed quote at column {pos + 1} in {query!r}', hint='close the "phrase"')
+        if kind == "word" and text in ("OR", "NOT", "AND"):
+            kind = text.lower()
+        if kind != "ws":
+            out.append(_Tok(kind, text, pos))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, query: str, tz: tzinfo, now: datetime | None) -> None:
+        self.query = query
+        self.toks = _tokens(query)
+        self.i = 0
+        self.tz = tz
+        self.now = now
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, what: str, tok: _Tok | None) -> QueryError:
+        where = f" at column {tok.pos + 1}" if tok else " at the end"
+        return QueryError(f"{what}{where} of query {self.query!r}")
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise QueryError("empty query", hint="give words to search for")
+        node = self.or_expr()
+        tok = self.peek()
+        if tok is not None:
+            raise self.error("unexpected ')'" if tok.kind == "rparen" else f"unexpected {tok.text!r}", tok)
+        return node
+
+    def or_expr(self) -> Node:
+        items = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok.kind == "or":
+            self.take()
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_expr(self) -> Node:
+        items: list[Node] = []
+        while (tok := self.peek()) is not None and tok.kind not in ("or", "rparen"):
+            if tok.kind == "and":  # explicit AND is allowed and means the same as a space
+                self.take()
+                continue
+            items.append(self.unary())
+        if not items:
+            raise self.error("expected a term", self.peek())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok is not None and tok.kind in ("not", "neg"):
+            self.take()
+            if self.peek() is None or self.peek().kind in ("or", "rparen"):  # type: ignore[union-attr]
+                raise self.error(f"{tok.text} needs a term after it", self.peek())
+            return Not(self.unary())
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error("expected a term", None)
+        if tok.kind == "lparen":
+            self.take()
+            node = self.or_expr()
+            close = self.peek()
+            if close is None or close.kind != "rparen":
+                raise self.error("missing ')'", close)
+            self.take()
+            return node
+        if tok.kind == "field":
+            self.take()
+            name = tok.text[:-1].lower()
+            if name not in FIELDS:
+                raise QueryError(
+                    f"unknown field {name!r} in query {self.query!r}",
+                    hint=f"fields: {', '.join(FIELDS)}; quote the term to search for it as text",
+                )
+            value = self.peek()
+            if value is None or value.kind not in ("word", "phrase", "or", "not", "and"):
+                raise self.error(f"{name}: needs a value", value)
+            self.take()
+            text = value.text[1:-1] if value.kind == "phrase" else value.text
+            return self.field_node(name, text, quoted=value.kind == "phrase")
+        if tok.kind in ("word", "phrase"):
+            self.take()
+            if tok.kind == "phrase":
+                return Text(tok.text[1:-1], None, quoted=True)
+            return Text(tok.text, None, quoted=False)
+        raise self.error(f"unexpected {tok.text!r}", tok)
+
+    def field_node(self, name: str, text: str, *, quoted: bool) -> Node:
+        if name == "date":
+            from .dates import parse_range
+
+            try:
+                start, end = parse_range(text, self.tz, now=self.now)
+            except UsageError as e:
+                raise QueryError(f"date:{text}: {e}") from None
+            return Dates(start, end, text)
+        if not text.strip():
+            raise QueryError(f"{name}: needs a value in query {self.query!r}")
+        if name in ("category", "tag"):
+            return Keyword(name, text)
+        return Text(text, name, quoted=quoted)
+
+
+def parse_query(query: str, tz: tzinfo, *, now: datetime | None = None) -> Node:
+    """Parse a query string; QueryError says what is wrong and where."""
+    return _Parser(query, tz, now).parse()
+
+
+def texts(node: Node, *, positive: bool = True) -> Iterator[Text]:
+    """The Text leaves that must match (not under NOT): what gets highlighted."""
+    if isinstance(node, Text):
+        if positive:
+            yield node
+    elif isinstance(node, Not):
+        yield from texts(node.item, positive=not positive)
+    elif isinstance(node, (And, Or)):
+        for item in node.items:
+            yield from texts(item, positive=positive)
+
+
+def describe(node: Node) -> str:
+    """How the query was understood, for --explain."""
+    if isinstance(node, Text):
+        where = node.field or "title|body"
+        kind = "phrase" if node.quoted else "term"
+        return f"{where} contains {kind} {node.text!r}"
+    if isinstance(node, Keyword):
+        return f"{node.field} is {node.value!r}"
+    if isinstance(node, Dates):
+        lo = node.start.isoformat() if node.start else "…"
+        hi = node.end.isoformat() if node.end else "…"
+        return f"date in [{lo}, {hi})"
+    if isinstance(node, Not):
+        return f"NOT ({describe(node.item)})"
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(describe(i) for i in node.items) + ")"
+
+
+# --- to Whoosh --------------------------------------------------------------
+
+TITLE_BOOST = 3.0
+WORD_BOOST = 2.0
+
+
+def text_match(node: Text) -> Any:
+    """The exact match set for one literal (no scoring extras)."""
+    from whoosh import query as wq
+
+    from .analysis import literal_query
+
+    if node.field == "title":
+        return literal_query("title", node.text)
+    if node.field == "source":
+        return literal_query("source_text", node.text)
+    return wq.Or([literal_query("title", node.text), literal_query("body", node.text)])
+
+
+def text_scored(node: Text) -> Any:
+    """Match set of `text_match`, ranked: title above body, real words above substrings."""
+    from whoosh import query as wq
+
+    from .analysis import literal_query, normalize
+
+    if node.field is not None:
+        return text_match(node)
+    title = literal_query("title", node.text)
+    body = literal_query("body", node.text)
+    required = wq.Or([title, body])
+    extras: list[Any] = [title.with_boost(TITLE_BOOST) if hasattr(title, "with_boost") else title]
+    word = normalize(node.text).strip()
+    if word and " " not in word:
+        extras.append(wq.Term("words", word, boost=WORD_BOOST))
+    return wq.AndMaybe(required, wq.Or(extras))
+
+
+def to_whoosh(node: Node, *, scored: bool = True, replace: dict[Text, Node] | None = None) -> Any:
+    """The Whoosh query for a tree; `replace` swaps leaves (the word fallback)."""
+    from whoosh import query as wq
+
+    from .index import to_utc_naive
+
+    if replace and isinstance(node, Text) and node in replace:
+        return to_whoosh(replace[node], scored=scored)
+    if isinstance(node, Text):
+        return text_scored(node) if scored else text_match(node)
+    if isinstance(node, Keyword):
+        return wq.Term(node.field, node.value.lower())
+    if isinstance(node, Dates):
+        return wq.DateRange(
+            "date",
+            to_utc_naive(node.start) if node.start else None,
+            to_utc_naive(node.end) if node.end else None,
+            endexcl=True,
+        )
+    if isinstance(node, Not):
+        return wq.Not(to_whoosh(node.item, scored=False, replace=replace))
+    items = [to_whoosh(i, scored=scored, replace=replace) for i in node.items]
+    if isinstance(node, And):
+        positives = [q for q in items if not isinstance(q, wq.Not)]
+        negatives = [q for q in items if isinstance(q, wq.Not)]
+        base = wq.And(positives) if len(positives) > 1 else (positives[0] if positives else wq.Every())
+        if negatives:
+            return wq.AndNot(base, wq.Or([n.query for n in negatives]))
+        return base
+    return wq.Or(items)
