@@ -306,10 +306,7 @@ def to_whoosh(node: Node, *, scored: bool = True, replace: dict[Text, Node] | No
         return wq.Not(to_whoosh(node.item, scored=False, replace=replace))
     items = [to_whoosh(i, scored=scored, replace=replace) for i in node.items]
     if isinstance(node, And):
-        positives = [q for q in items if not isinstance(q, wq.Not)]
-        negatives = [q for q in items if isinstance(q, wq.Not)]
-        base = wq.And(positives) if len(positives) > 1 else (positives[0] if positives else wq.Every())
-        if negatives:
-            return wq.AndNot(base, wq.Or([n.query for n in negatives]))
-        return base
+        # NOT stays a Not inside And: Whoosh's AndNot over an AndMaybe/Or skips
+        # wrongly in docs_for_query (measured), And([..., Not(x)]) does not.
+        return wq.And(items) if len(items) > 1 else items[0]
     return wq.Or(items)

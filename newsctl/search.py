@@ -108,7 +108,7 @@ def run_search(archive: "Archive", query: str, options: SearchOptions, *, count_
         replace, fallbacks = _fallbacks(searcher, node)
         q = to_whoosh(node, replace=replace)
         if isinstance(q, wq.Not):
-            q = wq.AndNot(wq.Every(), q.query)
+            q = wq.And([wq.Every(), q])
         if replace:
             try:
                 q = wq.AndMaybe(q, wq.Or(_proximity(replace)))
