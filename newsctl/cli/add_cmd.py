@@ -25,7 +25,7 @@ def add_posts(
     force: bool = typer.Option(False, "--force", help="Add duplicates too (same source URL, or same title, date and text)."),
     wait: float = typer.Option(5.0, "--wait", min=0, metavar="SECONDS", help="Wait this long for another writer; then exit 75."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
-) -> int:
+) -> None:
     """Add posts to the archive and its index.
 
     Examples:
@@ -79,7 +79,7 @@ def add_posts(
         total = len(result.added) + len(result.duplicates) + len(result.failed)
         if total > 1 or result.duplicates:
             message(result.summary())
-    return EXIT_ERROR if result.failed else EXIT_FOUND
+    raise typer.Exit(EXIT_ERROR if result.failed else EXIT_FOUND)
 
 
 def _read_body(body_file: Path | None) -> str:

@@ -31,7 +31,7 @@ def list_posts(
     reverse: bool = typer.Option(False, "--reverse", "-r", help="Oldest first."),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table for people; json, jsonl, csv, paths for scripts."),
     null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
-) -> int:
+) -> None:
     """List posts, newest first.
 
     Examples:
@@ -71,4 +71,4 @@ def list_posts(
     renderer.finish()
     if fmt is ListFormat.table and sys.stdout.isatty() and shown < result.total:
         message(f"{shown} of {result.total} posts (--limit 0 lists all)")
-    return EXIT_FOUND if shown else EXIT_NOTHING
+    raise typer.Exit(EXIT_FOUND if shown else EXIT_NOTHING)

@@ -39,7 +39,7 @@ def search_posts(
     fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", "-f", help="table for people; json, jsonl, paths for scripts."),
     null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
     explain: bool = typer.Option(False, "--explain", help="Print how the query was understood (to stderr)."),
-) -> int:
+) -> None:
     """Search titles and bodies; Chinese matches as substrings, ASCII words whole.
 
     Terms side by side must all match. Quote a phrase to match it exactly;
@@ -83,7 +83,7 @@ def search_posts(
         message(fb.message())
     if count:
         print(result.total)
-        return EXIT_FOUND if result.total else EXIT_NOTHING
+        raise typer.Exit(EXIT_FOUND if result.total else EXIT_NOTHING)
 
     def table():
         from ..render.hits import HitListRenderer
@@ -100,4 +100,4 @@ def search_posts(
     if fmt is SearchFormat.table and terminal:
         more = result.total - offset - shown
         message(f"{result.total} posts match" + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
-    return EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING
+    raise typer.Exit(EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING)
