@@ -414,7 +414,7 @@ def run_all(cfg: Config) -> dict:
                     m["posts_per_s"] = s.posts / m["median"]
                     m["procs"] = p
                     indexed = True
-        elif not indexed:
+        elif not indexed and cfg.only & {"noop", "list", "search", "add"}:
             log(f"building the index of {s.key} once (index section not selected)")
             run_once(b.nc(arc, "index", *quiet), env=b.env, timeout=7200)
             indexed = (state / "index").exists()
@@ -661,7 +661,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     res["wall_seconds"] = time.monotonic() - t0
     res["machine"]["load_end"] = os.getloadavg()
-    json_path = cfg.out.with_suffix(".json") if cfg.quick else HERE / "results" / "latest.json"
+    default_out = (PROJECT / "docs" / "benchmarks.md").resolve()
+    json_path = HERE / "results" / "latest.json" if cfg.out == default_out else cfg.out.with_suffix(".json")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
     report.write(cfg.out, res, json_path=json_path, project=PROJECT)
