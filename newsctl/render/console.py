@@ -1,43 +1,72 @@
 """Consoles for people: colour only on a terminal, and never against the user's wishes.
 
-`--color always` forces styling even into a pipe; `never`, `NO_COLOR` (any
-value) and `TERM=dumb` turn every escape code off; `auto` styles only a
-terminal.
+Two questions are answered separately, once per run:
+
+* layout: is the output a terminal? Then lines fit its width and titles are
+  cut to fit; into a pipe nothing is cut and nothing is padded.
+* styling: `--color always` forces escape codes (colour, bold, hyperlinks)
+  even into a pipe; `never`, `NO_COLOR` (any non-empty value) and `TERM=dumb`
+  turn every escape code off, on a terminal too; `auto` styles a terminal only.
+
+So `NO_COLOR=1 newsctl search x` on a terminal keeps the terminal layout with
+no escape codes at all, and `newsctl search x | cat` gets plain, uncut text.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
-from typing import IO
+from typing import IO, Mapping
 
 from rich.console import Console
+from rich.pager import Pager
+
+# Terminals known to print OSC 8 hyperlink sequences as garbage.
+_NO_HYPERLINK_TERMS = ("dumb", "linux", "vt100", "vt220", "cons25")
 
 
-def color_enabled(choice: str, stream: IO[str]) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "":
-        return False
-    if os.environ.get("TERM") == "dumb":
-        return False
+def _isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
 
 
+def color_enabled(choice: str, stream: IO[str], env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    if choice == "always":
+        return True
+    if choice == "never" or env.get("NO_COLOR", "") != "":
+        return False
+    if env.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def hyperlinks_enabled(console: Console, env: Mapping[str, str] | None = None) -> bool:
+    """Whether to wrap paths and URLs in OSC 8 hyperlinks: styled output, a terminal that copes."""
+    env = os.environ if env is None else env
+    if console.color_system is None or not console.is_terminal:
+        return False
+    if env.get("NEWSCTL_HYPERLINKS", "") in ("0", "no", "never"):
+        return False
+    term = env.get("TERM", "")
+    return not term.startswith(_NO_HYPERLINK_TERMS)
+
+
 def make_console(choice: str, *, stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file or (sys.stderr if stderr else sys.stdout)
     styled = color_enabled(choice, stream)
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
+    tty = _isatty(stream)
     if styled:
         return Console(file=stream, force_terminal=True, stderr=stderr, highlight=False,
                        no_color=False, emoji=False)
-    # plain: no escape codes at all; on a pipe, no width limit so nothing is cut
+    if tty:
+        # a terminal without styling (NO_COLOR, TERM=dumb, --color never): same layout, no escape codes
+        return Console(file=stream, force_terminal=True, color_system=None, no_color=True,
+                       highlight=False, emoji=False, stderr=stderr)
+    # a pipe: no escape codes, no width limit so nothing is cut or padded
     return Console(
         file=stream,
         force_terminal=False,
@@ -46,6 +75,70 @@ def make_console(choice: str, *, stderr: bool = False, file: IO[str] | None = No
         highlight=False,
         emoji=False,
         stderr=stderr,
-        width=None if tty else 10_000,
-        soft_wrap=not tty,
+        width=10_000,
+        soft_wrap=True,
     )
+
+
+def pager_command(env: Mapping[str, str] | None = None) -> str:
+    """NEWSCTL_PAGER, else PAGER, else less; '' or 'cat' means no pager."""
+    env = os.environ if env is None else env
+    for name in ("NEWSCTL_PAGER", "PAGER"):
+        if name in env:
+            return env[name].strip()
+    return "less"
+
+
+class CommandPager(Pager):
+    """Pipes text to the pager command as git does (LESS=FRX unless set: colours pass through).
+
+    Ctrl-C belongs to the pager while it runs: newsctl waits for it instead of
+    dying under it and leaving the terminal in the pager's state.
+    """
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def show(self, content: str) -> None:
+        import signal
+
+        env = dict(os.environ)
+        env.setdefault("LESS", "FRX")
+        env.setdefault("LV", "-c")
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+        try:
+            try:
+                proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
+            except OSError:
+                sys.stdout.write(content)
+                return
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(content.encode("utf-8", "replace"))
+                proc.stdin.close()
+            except OSError:  # the user quit the pager before the end
+                pass
+            proc.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def print_paged(console: Console, renderable: object, *, allow_pager: bool = True) -> bool:
+    """Print `renderable`; through the pager when the console is a real terminal and it is taller
+    than the screen. Returns whether the pager was used."""
+    command = pager_command()
+    use = (
+        allow_pager
+        and command not in ("", "cat")
+        and console.is_terminal
+        and _isatty(console.file)
+    )
+    if use:
+        lines = console.render_lines(renderable, console.options.update(height=None), pad=False)  # type: ignore[arg-type]
+        use = len(lines) > console.height
+    if not use:
+        console.print(renderable)  # type: ignore[arg-type]
+        return False
+    with console.pager(CommandPager(command), styles=console.color_system is not None, links=False):
+        console.print(renderable)  # type: ignore[arg-type]
+    return True

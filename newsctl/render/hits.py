@@ -1,21 +1,38 @@
-"""The human view of search hits: title, date and category, then the snippet with matches marked.
+"""The human view of search hits: a compact numbered list, the snippet under each title.
+
+On a terminal:
+
+     1. 争当国家高新区建设发展新标杆                    2022-02-28 07:45 · mianyangribao
+        在高新区学习贯彻市八届人大二次、市政协八届二次会议精神，主动谋划、聚焦发展之际传来喜讯：
+        科技部火炬高技术产业开发中心2021年度国家高新区评价结果出炉，…
+        _posts/2022-02-28-NW202202282290536398.md
 
 Titles are cut by display width (a Chinese character is two cells), never
-mid-character; paths are terminal hyperlinks where the terminal supports them.
+mid-character, so the date column lines up; snippets take at most
+`SNIPPET_LINES` lines; the path is a terminal hyperlink (OSC 8) where the
+terminal supports one. Into a pipe nothing is cut: one line per title,
+snippet and path, no escape codes.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
 from ..records import Hit
+from .cells import fit, one_line, wrap
+from .console import hyperlinks_enabled
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 MATCH_STYLE = "bold red"
+SNIPPET_LINES = 3
+INDENT = 4
 
 
 def marked(text: str, spans: Any, style: str = MATCH_STYLE) -> Text:
@@ -23,6 +40,23 @@ def marked(text: str, spans: Any, style: str = MATCH_STYLE) -> Text:
     for s, e in spans:
         out.stylize(style, s, e)
     return out
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """A path as short as is unambiguous: relative to the current folder when below it."""
+    try:
+        cwd = cwd or Path.cwd()
+        rel = os.path.relpath(path, cwd)
+    except (OSError, ValueError):
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def path_text(path: Path, console: Console, *, style: str = "dim") -> Text:
+    shown = display_path(path) if console.is_terminal else str(path)
+    if hyperlinks_enabled(console):
+        return Text.assemble((shown, Style.parse(style) + Style(link=path.resolve().as_uri())))
+    return Text.assemble((shown, style if console.is_terminal else ""))
 
 
 class HitListRenderer:
@@ -39,23 +73,45 @@ class HitListRenderer:
     def item(self, hit: Hit) -> None:
         self.n += 1
         c = self.console
+        terminal = c.is_terminal
+        if terminal and self.n > 1:
+            c.print()
         rec = hit.record
         meta = f"{rec.date.strftime(DATE_FORMAT)} · {' '.join(rec.categories) or '-'}"
-        width = c.width if c.is_terminal else 10_000
-        head = Text(f"{self.n:>2}. ", style="dim")
+        head = Text.assemble((f"{self.n:>2}. ", "dim"))
         title = marked(rec.title or "(untitled)", hit.title_highlights)
         title.stylize("bold")
-        room = max(width - head.cell_len - len(meta) - 2, 10)
-        title.truncate(room, overflow="ellipsis")
-        line = head + title + Text("  ") + Text(meta, style="cyan")
-        c.print(line, soft_wrap=not c.is_terminal, overflow="ellipsis", no_wrap=c.is_terminal, crop=c.is_terminal)
+        indent = " " * INDENT
+        if not terminal:
+            # a pipe: whole lines, nothing cut or padded
+            c.print(head + title + Text("  ") + Text(meta), soft_wrap=True)
+            if hit.snippet:
+                c.print(Text(indent) + marked(one_line(hit.snippet), hit.highlights), soft_wrap=True)
+            if self.show_paths:
+                c.print(Text(indent) + path_text(rec.path, c), soft_wrap=True)
+            return
+        width = c.width
+        room = width - head.cell_len - cell_len(meta) - 2
+        if room < 12:  # too narrow for title and meta side by side: meta goes under the title
+            c.print(head + fit(title, width - head.cell_len), no_wrap=True, crop=True)
+            c.print(Text(indent) + fit(Text.assemble((meta, "cyan")), width - INDENT), no_wrap=True, crop=True)
+        else:
+            title = fit(title, room)
+            gap = Text(" " * (width - head.cell_len - title.cell_len - cell_len(meta)))
+            c.print(head + title + gap + Text.assemble((meta, "cyan")), no_wrap=True, crop=True)
         if hit.snippet:
-            snippet = Text("    ") + marked(hit.snippet, hit.highlights)
-            c.print(snippet, soft_wrap=not c.is_terminal)
+            for line in self._snippet_lines(hit, width - INDENT):
+                c.print(Text(indent) + line, no_wrap=True, crop=True)
         if self.show_paths:
-            path = str(rec.path)
-            style = Style(dim=True, link=f"file://{path}") if c.is_terminal else Style()
-            c.print(Text("    ") + Text(path, style=style), soft_wrap=True)
+            c.print(Text(indent) + fit(path_text(rec.path, c), width - INDENT), no_wrap=True, crop=True)
+
+    def _snippet_lines(self, hit: Hit, width: int) -> list[Text]:
+        text = marked(one_line(hit.snippet), hit.highlights)
+        lines = wrap(text, max(width, 10))
+        if len(lines) > SNIPPET_LINES:
+            lines = lines[:SNIPPET_LINES]
+            lines[-1] = fit(lines[-1] + Text("…"), width)
+        return lines
 
     def finish(self) -> None:
         pass
