@@ -285,6 +285,59 @@ class Archive:
                 w.add(idx.post_document(post, self.rel(path), path.stat()))
         idx.publish(self.state_dir, folder)
 
+    # --- reading one post, figures (read-only; used by `show` and `stats`) ---------
+
+    def find_post(self, ref: str | Path) -> Path:
+        """The post file a user means by `ref`: a path (absolute, or relative to the current
+        folder, the archive or _posts/), a full id (`2022-01-16-xwlb2022011603`, the file
+        name without suffix) or the id without its date (`xwlb2022011603`).
+
+        NotFound (exit 1) names close ids when nothing matches; UsageError when a short
+        id matches several posts.
+        """
+        from .errors import NotFound
+        from .lookup import close_ids, match_id
+
+        text = str(ref).strip()
+        if not text:
+            raise UsageError("give a post id or path", hint="newsctl list shows ids")
+        as_path = Path(text).expanduser()
+        bases = [Path.cwd(), self.root, self.posts_dir] if not as_path.is_absolute() else [Path("/")]
+        for base in bases:
+            candidate = base / as_path
+            if candidate.is_file():
+                return candidate.resolve()
+            if candidate.is_dir() and ("/" in text or text in (".", "..")):
+                raise UsageError(f"{candidate} is a folder, not a post file")
+        for suffix in POST_SUFFIXES:
+            candidate = self.posts_dir / f"{text}{suffix}"
+            if candidate.is_file():
+                return candidate.resolve()
+        paths = self.post_paths()
+        found = match_id(text, paths)
+        if len(found) == 1:
+            return found[0].resolve()
+        if len(found) > 1:
+            names = ", ".join(p.stem for p in found[:5]) + (", ..." if len(found) > 5 else "")
+            raise UsageError(f"{text!r} matches {len(found)} posts: {names}", hint="give the full id")
+        close = close_ids(text, [p.stem for p in paths])
+        hint = f"close ids: {', '.join(close)}" if close else "newsctl list or newsctl search shows ids"
+        raise NotFound(f"no post with id or path {text!r} in {self.posts_dir}", hint=hint)
+
+    def stats(
+        self,
+        query: str | None = None,
+        *,
+        categories: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ):  # -> newsctl.stats.Stats
+        """Counts for the whole archive or the posts a query matches, from the index alone."""
+        from .stats import collect_stats
+
+        return collect_stats(self, query, categories=categories, tags=tags, since=since, until=until)
+
 
 class _KnownPosts:
     """Source URLs and fingerprints already in the archive, for duplicate checks."""

@@ -1,0 +1,228 @@
+"""Figures for the whole archive or for the posts a query matches: "when was this in the news?"
+
+Everything comes from the index, without reading stored documents one by one
+(24,090 stored-field reads take about 0.6 s): dates from the `date` column,
+categories and tags from their posting lists intersected with the matching
+documents, one stored document per category or tag for its spelling.
+
+    from newsctl.archive import Archive
+    st = Archive.open("examples/archive").stats("高新区")
+    st.total, st.first, st.last, st.categories[:3], st.timeline("month")
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, Iterable
+
+from . import index as idx
+
+if TYPE_CHECKING:
+    from .archive import Archive
+    from .search import Fallback
+
+UNITS = ("day", "month", "year")
+AUTO_DAY_SPAN = 31  # days: a shorter span is charted by day
+AUTO_MONTH_SPAN = 60  # months: a longer span is charted by year
+STATS_VERSION = 1
+
+
+@dataclass
+class Stats:
+    query: str | None
+    total: int
+    first: datetime | None  # in the archive's timezone
+    last: datetime | None
+    categories: list[tuple[str, int]]  # most posts first, then by name
+    tags: list[tuple[str, int]]
+    days: Counter[date] = field(default_factory=Counter)  # posts per day, archive timezone
+    fallbacks: list["Fallback"] = field(default_factory=list)
+
+    def auto_unit(self) -> str:
+        """day for a month or less, month for up to five years, else year."""
+        if self.first is None or self.last is None:
+            return "month"
+        a, b = self.first.date(), self.last.date()
+        if (b - a).days < AUTO_DAY_SPAN:
+            return "day"
+        if _month_index(b) - _month_index(a) < AUTO_MONTH_SPAN:
+            return "month"
+        return "year"
+
+    def timeline(self, unit: str = "month") -> list[tuple[str, int]]:
+        """(period, posts) for every period from the first post to the last, empty ones too."""
+        if unit not in UNITS:
+            raise ValueError(f"unit must be one of {UNITS}")
+        if not self.days or self.first is None or self.last is None:
+            return []
+        counts: Counter[str] = Counter()
+        for day, n in self.days.items():
+            counts[_label(day, unit)] += n
+        return [(label, counts.get(label, 0)) for label in _periods(self.first.date(), self.last.date(), unit)]
+
+    def months_by_year(self) -> dict[int, list[int]]:
+        """year -> 12 monthly counts (for a sparkline per year)."""
+        out: dict[int, list[int]] = {}
+        if self.first is None or self.last is None:
+            return out
+        for y in range(self.first.year, self.last.year + 1):
+            out[y] = [0] * 12
+        for day, n in self.days.items():
+            out[day.year][day.month - 1] += n
+        return out
+
+    def to_json(self, *, unit: str = "month", top: int = 0) -> dict[str, Any]:
+        """The documented machine format (docs/json-format.md, "stats")."""
+
+        def names(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
+            items = items[:top] if top else items
+            return [{"name": name, "posts": n} for name, n in items]
+
+        return {
+            "query": self.query,
+            "posts": self.total,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "categories": names(self.categories),
+            "tags": names(self.tags),
+            "unit": unit,
+            "timeline": [{"period": p, "posts": n} for p, n in self.timeline(unit)],
+        }
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _label(d: date, unit: str) -> str:
+    if unit == "day":
+        return d.isoformat()
+    if unit == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    return f"{d.year:04d}"
+
+
+def _periods(a: date, b: date, unit: str) -> list[str]:
+    if unit == "day":
+        return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
+    if unit == "month":
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(_month_index(a), _month_index(b) + 1)]
+    return [f"{y:04d}" for y in range(a.year, b.year + 1)]
+
+
+# --- collecting --------------------------------------------------------------------
+
+
+def _match_query(archive: "Archive", searcher: Any, text: str, filt: Any) -> tuple[Any, list["Fallback"]]:
+    """The Whoosh query `newsctl search TEXT` matches with (same fallback to words)."""
+    from whoosh import query as wq
+
+    from .query import parse_query, to_whoosh
+    from .search import _fallbacks
+
+    node = parse_query(text, archive.settings.timezone)
+    replace, fallbacks = _fallbacks(searcher, node)
+    q = to_whoosh(node, scored=False, replace=replace)
+    if isinstance(q, wq.Not):
+        q = wq.And([wq.Every(), q])
+    if filt is not None:
+        q = wq.And([q, filt])
+    return q, fallbacks
+
+
+def _raw_dates(reader: Any) -> list[int]:
+    """Every document's date as Whoosh stores it (microseconds since 0001-01-01 UTC), by docnum."""
+    from whoosh.util.times import datetime_to_long
+
+    out: list[int] = []
+    for leaf, offset in reader.leaf_readers():
+        n = leaf.doc_count_all()
+        if len(out) < offset:
+            out.extend([0] * (offset - len(out)))
+        if leaf.has_column("date"):
+            col = leaf.column_reader("date", translate=False)
+            out.extend(col[d] for d in range(n))
+        else:  # an index without the column: slower, same answer
+            for d in range(n):
+                value = leaf.stored_fields(d).get("date") if not leaf.is_deleted(d) else None
+                out.append(datetime_to_long(value) if value else 0)
+    return out
+
+
+def _local_day_counter(raw: list[int], tz: tzinfo) -> tuple[Counter[date], datetime | None, datetime | None]:
+    """Posts per day in `tz`, and the first and last instant, from raw Whoosh dates."""
+    from whoosh.util.times import long_to_datetime
+
+    def aware(value: int) -> datetime:
+        return long_to_datetime(value).replace(tzinfo=timezone.utc).astimezone(tz)
+
+    days: Counter[date] = Counter()
+    if not raw:
+        return days, None, None
+    minute = 60_000_000  # posts share minutes; a minute never straddles a local midnight
+    per_minute = Counter(value // minute for value in raw)
+    for m, n in per_minute.items():
+        days[aware(m * minute).date()] += n
+    return days, aware(min(raw)), aware(max(raw))
+
+
+def _names(reader: Any, fieldname: str, stored: str, docs: set[int]) -> list[tuple[str, int]]:
+    """(name as written, posts among `docs`) for every term of a keyword field."""
+    out: list[tuple[str, int]] = []
+    if fieldname not in reader.indexed_field_names():
+        return out
+    for term in list(reader.lexicon(fieldname)):
+        ids = [d for d in reader.postings(fieldname, term).all_ids() if d in docs]
+        if not ids:
+            continue
+        word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        out.append((_spelling(reader, ids[0], stored, word), len(ids)))
+    out.sort(key=lambda item: (-item[1], item[0]))
+    return out
+
+
+def _spelling(reader: Any, docnum: int, stored: str, word: str) -> str:
+    """The name as a post writes it (the index keeps it lower-cased)."""
+    for name in reader.stored_fields(docnum).get(stored) or ():
+        if str(name).lower().replace(",", " ") == word:
+            return str(name)
+    return word
+
+
+def collect_stats(
+    archive: "Archive",
+    query: str | None = None,
+    *,
+    categories: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Stats:
+    from whoosh import query as wq
+
+    query = query.strip() if query and query.strip() else None
+    tz = archive.settings.timezone
+    filt = idx.filter_query(categories=categories, tags=tags, start=since, end=until)
+    if isinstance(filt, wq.Every):
+        filt = None
+    ix = idx.open_index(archive.state_dir)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        fallbacks: list[Fallback] = []
+        if query is None and filt is None:
+            docs = set(reader.all_doc_ids())
+        else:
+            q = filt
+            if query is not None:
+                q, fallbacks = _match_query(archive, searcher, query, filt)
+            docs = set(searcher.docs_for_query(q))
+        raw = _raw_dates(reader)
+        days, first, last = _local_day_counter([raw[d] for d in docs], tz)
+        cats = _names(reader, "category", "categories", docs)
+        tgs = _names(reader, "tag", "tags", docs)
+    return Stats(
+        query=query, total=len(docs), first=first, last=last, categories=cats, tags=tgs, days=days,
+        fallbacks=fallbacks,
+    )
