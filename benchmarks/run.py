@@ -118,7 +118,13 @@ class Bench:
         self.results: dict = {"measurements": [], "queries": {}, "features": {}, "sizes": {}}
 
     # a measurement is a dict; `status` ok|skipped, `note` says why or how
+    def short(self, command: str) -> str:
+        """A command as the report shows it: `newsctl`, archive paths relative to the work folder."""
+        return command.replace(self.cfg.newsctl, "newsctl").replace(str(self.cfg.work) + "/", "").replace(sys.executable, "python")
+
     def record(self, m: dict) -> dict:
+        if m.get("command"):
+            m["command"] = self.short(m["command"])
         self.results["measurements"].append(m)
         status = m["status"]
         med = m.get("median")
@@ -455,6 +461,7 @@ def run_all(cfg: Config) -> dict:
                 for q in cfg.queries:
                     row = qres[q.key]
                     m = b.fast(f"search {q.key}", b.nc(arc, "search", *q.newsctl), archive=s.key, store=False)
+                    m["command"] = b.short(m["command"])
                     row["top"] = _strip(m)
                     if has_format:
                         m = b.fast(
