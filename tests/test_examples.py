@@ -1,0 +1,107 @@
+"""Every script in examples/ runs, as a user would run it, and prints what it promises.
+
+Each runs in a temp copy of examples/archive (indexed once), with the venv's
+newsctl first on PATH and NEWSCTL_ARCHIVE pointing at the copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+BIN = Path(sys.executable).parent
+
+needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    assert (BIN / "newsctl").exists(), f"newsctl is not installed in {BIN}"
+    work = tmp_path_factory.mktemp("examples")
+    shutil.copytree(EXAMPLES / "archive", work / "arc")
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith("NEWSCTL_") and k not in ("NO_COLOR", "PAGER", "FORCE_COLOR")
+    }
+    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}", NEWSCTL_ARCHIVE=str(work / "arc"),
+               XDG_CONFIG_HOME=str(work / "config"), LC_ALL="C.UTF-8")
+    done = subprocess.run(["newsctl", "index"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    env["WORK"] = str(work)
+    return env
+
+
+def run(env: dict[str, str], script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", str(EXAMPLES / script), *args], env=env, cwd=env["WORK"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_example_script_is_tested():
+    scripts = sorted(p.name for p in EXAMPLES.glob("*.sh"))
+    tested = {name[len("test_"):].replace("_", "-") + ".sh" for name in globals() if name.startswith("test_")}
+    assert scripts and set(scripts) <= tested, f"untested: {set(scripts) - tested}"
+    for name in scripts:
+        assert os.access(EXAMPLES / name, os.X_OK), f"{name} is not executable"
+        assert f"`{name}`" in (EXAMPLES / "README.md").read_text(), f"{name} is not in examples/README.md"
+
+
+def test_search_to_xargs(env):
+    done = run(env, "search-to-xargs.sh", "人民币")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.rsplit(":", 1)[1] for line in lines] == ["2", "1"]  # most mentions first
+    assert all(Path(line.rsplit(":", 1)[0]).is_file() for line in lines)
+    done = run(env, "search-to-xargs.sh", "没有这种词语吧")
+    assert done.returncode == 0 and done.stdout == ""  # nothing found: xargs runs nothing
+
+
+def test_search_to_xargs_survives_odd_file_names(env):
+    posts = Path(env["NEWSCTL_ARCHIVE"]) / "_posts"
+    odd = posts / "2021-12-09-a 'quoted' \"name\" $HOME.md"
+    shutil.copy(posts / "2021-12-08-202112082206672930.md", odd)
+    try:
+        subprocess.run(["newsctl", "index"], env=env, capture_output=True)
+        done = run(env, "search-to-xargs.sh", "离岸人民币")
+        assert done.returncode == 0, done.stderr
+        assert f"{odd}:2" in done.stdout.splitlines()  # the title and the body
+    finally:
+        odd.unlink()
+        subprocess.run(["newsctl", "index"], env=env, capture_output=True)
+
+
+@needs_jq
+def test_jq_recipes(env):
+    done = run(env, "jq-recipes.sh", "人民币")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "2021-12-08\t2021-12-08-202112082206672930\t离岸人民币兑美元升至2018年以来最高水平" in out
+    assert "离岸【人民币】兑美元升至6.3512，为2018年以来最高水平。" in out  # highlight offsets index the snippet
+    assert "emnews\t24\nxinwenlianbo\t15\nmianyangribao\t1" in out
+    assert out.rstrip().endswith("2021-12\t2")
+
+
+@needs_jq
+def test_daily_digest(env):
+    done = run(env, "daily-digest.sh", "人民币", "2021-12-08")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("# 人民币 · 2021-12-08 · 2 post(s)\n")
+    assert re.findall(r"^## (.+)$", out, re.M) == [
+        "八大券商主题策略：掘金十万亿汽车零部件大市场！产业链核心标的名单全梳理",  # newest first
+        "离岸人民币兑美元升至2018年以来最高水平",
+    ]
+    assert "10:46 · emnews" in out and "http://finance.eastmoney.com/news/11060,202112082206672930.html" in out
+    done = run(env, "daily-digest.sh", "人民币")  # yesterday: the example posts are older
+    assert done.returncode == 0 and "No posts." in done.stdout
+    done = run(env, "daily-digest.sh")
+    assert done.returncode != 0 and "usage" in done.stderr
+    done = run(env, "daily-digest.sh", "人民币", "not-a-day")
+    assert done.returncode == 2 and "cannot read date" in done.stderr
