@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from enum import Enum
 
@@ -58,6 +59,8 @@ def show_post(
         sys.stdout.buffer.write(data)
         raise typer.Exit(EXIT_FOUND)
     item = arc.read_post(path)
+    # dates are shown in the archive's timezone, as list and search show them
+    item = dataclasses.replace(item, date=item.date.astimezone(arc.settings.timezone))
     if fmt is ShowFormat.json:
         import json
 

@@ -74,6 +74,11 @@ def stats(
     else:
         from ..render.stats_view import StatsView
 
+        from pathlib import Path
+
         unit = st.auto_unit() if by is Unit.auto else by.value
-        StatsView(rt.console(), unit=unit, top=10 if top is None else top, archive_name=str(arc.root)).render(st)
+        name, home = str(arc.root), str(Path.home())
+        if name.startswith(home.rstrip("/") + "/"):
+            name = "~" + name[len(home.rstrip("/")):]
+        StatsView(rt.console(), unit=unit, top=10 if top is None else top, archive_name=name).render(st)
     raise typer.Exit(EXIT_FOUND if st.total else EXIT_NOTHING)

@@ -92,6 +92,9 @@ def line_starts(text: str, width: int) -> list[int]:
             starts.append(cut)
             line_start, last_ok = cut, -1
             used = cell_len(text[cut:i])
+            if used + w > width and i > line_start:  # what moved down still does not fit: break here
+                starts.append(i)
+                line_start, used = i, 0
         used += w
     return starts
 

@@ -37,7 +37,7 @@ DATE_NOTES = {DATE_FROM_FILENAME: "from the file name", DATE_FROM_MTIME: "from t
 # --- header --------------------------------------------------------------------------
 
 
-def header_fields(post: Post, root: Path | None = None) -> list[tuple[str, str]]:
+def header_fields(post: Post) -> list[tuple[str, str]]:
     """(label, value) for the header, in order; empty fields left out."""
     when = post.date.strftime(DATE_FORMAT)
     if post.date_origin in DATE_NOTES:

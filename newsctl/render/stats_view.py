@@ -85,8 +85,8 @@ class StatsView:
             self.names(title, items, st.total)
 
     def headline(self, st: Stats) -> Text:
-        subject = Text(st.query, style="bold") if st.query else Text(self.archive_name or "archive", style="bold")
-        out = subject + Text(": ") + Text(f"{_n(st.total)} post{'s' if st.total != 1 else ''}")
+        subject = st.query or self.archive_name or "archive"
+        out = Text.assemble((subject, "bold"), f": {_n(st.total)} post{'s' if st.total != 1 else ''}")
         if st.first and st.last:
             a, b = st.first.strftime(DAY_FORMAT), st.last.strftime(DAY_FORMAT)
             out.append(f", {a}" if a == b else f", {a} … {b}", style="cyan")
