@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 UNITS = ("day", "month", "year")
 AUTO_DAY_SPAN = 31  # days: a shorter span is charted by day
 AUTO_MONTH_SPAN = 60  # months: a longer span is charted by year
-STATS_VERSION = 1
 
 
 @dataclass
@@ -161,10 +160,11 @@ def _local_day_counter(raw: list[int], tz: tzinfo) -> tuple[Counter[date], datet
     days: Counter[date] = Counter()
     if not raw:
         return days, None, None
-    minute = 60_000_000  # posts share minutes; a minute never straddles a local midnight
-    per_minute = Counter(value // minute for value in raw)
-    for m, n in per_minute.items():
-        days[aware(m * minute).date()] += n
+    # Every UTC offset and every DST change falls on a quarter hour, so no quarter hour
+    # straddles a local midnight: convert one instant per quarter hour, not per post.
+    quarter = 15 * 60_000_000
+    for q, n in Counter(value // quarter for value in raw).items():
+        days[aware(q * quarter).date()] += n
     return days, aware(min(raw)), aware(max(raw))
 
 

@@ -105,3 +105,56 @@ def test_daily_digest(env):
     assert done.returncode != 0 and "usage" in done.stderr
     done = run(env, "daily-digest.sh", "人民币", "not-a-day")
     assert done.returncode == 2 and "cannot read date" in done.stderr
+
+
+# --- docs/json-format.md says what is printed ---------------------------------------------
+
+DOC = ROOT / "docs" / "json-format.md"
+
+
+def documented(section: str) -> set[str]:
+    """The field names in the first column of a section's table."""
+    text = DOC.read_text("utf-8")
+    part = text.split(f"\n## {section}", 1)[1].split("\n## ", 1)[0]
+    names: set[str] = set()
+    for row in re.findall(r"^\| (`[^|]+`) \|", part, re.M):
+        names.update(re.findall(r"`([a-z_]+)`", row))
+    return names
+
+
+def printed(env: dict[str, str], *args: str) -> list[dict]:
+    import json
+
+    done = subprocess.run(["newsctl", *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_the_json_page_documents_exactly_the_fields_printed(env):
+    record = documented("Post record")
+    assert set(printed(env, "list", "--format", "jsonl", "-n", "1")[0]) == record
+    assert set(printed(env, "search", "人民币", "--format", "jsonl")[0]) == record | documented("Search hit")
+    assert set(printed(env, "show", "--format", "json", "2022-02-28-NW202202282290536398")[0]) == record | documented("One post")
+    stats = printed(env, "stats", "人民币", "--format", "json")[0]
+    assert set(stats) == documented("Figures")
+    assert set(stats["categories"][0]) == {"name", "posts"} and set(stats["timeline"][0]) == {"period", "posts"}
+
+
+def test_the_json_page_examples_are_real_output(env):
+    import json
+
+    text = DOC.read_text("utf-8")
+    examples = [json.loads(block) for block in re.findall(r"```json\n(.+?)\n```", text, re.S)]
+    assert len(examples) == 3
+    arc = env["NEWSCTL_ARCHIVE"]
+
+    def same(a: dict, b: dict) -> bool:
+        b = {**b, "path": b["path"].replace(f"{arc}/", "/home/me/news/")} if "path" in b else b
+        if "score" in a:
+            a, b = {**a, "score": None}, {**b, "score": None}
+        return a == b
+
+    listed = printed(env, "list", "--format", "jsonl", "-n", "0")
+    assert same(examples[0], next(r for r in listed if r["id"] == examples[0]["id"]))
+    assert same(examples[1], printed(env, "search", "人民币", "--format", "jsonl")[0])
+    assert same(examples[2], printed(env, "stats", "人民币", "--format", "json")[0])

@@ -222,13 +222,18 @@ def test_help_is_fast_and_imports_nothing_heavy(arc: Path):
     assert sorted(times)[1] < 0.5  # measured ~0.1 s; loose so a busy machine does not fail it
 
 
-def test_shell_completion_completes_commands(arc: Path):
-    env = base_env(arc.parent, _NEWSCTL_COMPLETE="complete_bash", COMP_WORDS="newsctl sh", COMP_CWORD="1")
-    assert piped([], env)[1].split() == ["show"]
-    env.update(COMP_WORDS="newsctl stats --f", COMP_CWORD="2")
-    assert "--format" in piped([], env)[1].split()
-    code, out, _ = piped(["--show-completion", "bash"], base_env(arc.parent))
-    assert code == 0 and "_NEWSCTL_COMPLETE=complete_bash" in out
+def test_shell_completion_completes_commands_options_and_post_ids(arc: Path):
+    def complete(words: str) -> list[str]:
+        env = base_env(arc.parent, _NEWSCTL_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1))
+        return piped([], env)[1].split()
+
+    assert complete("newsctl sh") == ["show"]
+    assert "--format" in complete("newsctl stats --f")
+    assert complete(f"newsctl -A {arc} show xwlb202509") == ["xwlb2025091110"]
+    assert complete(f"newsctl -A {arc} show 2025-0") == ["2025-01-18-xwlb2025011802", "2025-05-12-xwlb2025051200", "2025-09-11-xwlb2025091110"]
+    for shell, marker in (("bash", "complete -o default -F _newsctl_completion newsctl"), ("zsh", "#compdef newsctl"), ("fish", "complete --command newsctl")):
+        code, out, _ = piped([], base_env(arc.parent, _NEWSCTL_COMPLETE=f"source_{shell}"))
+        assert code == 0 and marker in out, shell  # what docs/usage.md tells each shell to load
 
 
 # --- errors a user can cause: one line, what happened and what to do, no traceback -------------

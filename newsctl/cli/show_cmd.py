@@ -17,10 +17,28 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
+def _complete_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for ID: post ids (or ids without their date) that start with what was typed."""
+    try:
+        from ..lookup import short_id
+        from .app import Runtime
+
+        # while completing, the global options are parsed but their callback has not run
+        params = ctx.find_root().params
+        arc = Runtime(archive=params.get("archive"), index_dir=params.get("index_dir")).open_archive()
+        stems = [p.stem for p in arc.post_paths()]
+    except Exception:  # completion must never print an error into the user's prompt
+        return []
+    found = [s for s in stems if s.startswith(incomplete)]
+    if not found:
+        found = [short_id(s) for s in stems if short_id(s).startswith(incomplete)]
+    return found[:200]
+
+
 @app.command("show")
 def show_post(
     ctx: typer.Context,
-    post: str = typer.Argument(..., metavar="ID|PATH", help="A post id (2022-01-16-xwlb2022011603, or xwlb2022011603 without the date) or a post file's path."),
+    post: str = typer.Argument(..., metavar="ID|PATH", autocompletion=_complete_ids, help="A post id (2022-01-16-xwlb2022011603, or xwlb2022011603 without the date) or a post file's path."),
     raw: bool = typer.Option(False, "--raw", help="Print the file exactly as it is (front matter and markup)."),
     fmt: ShowFormat = typer.Option(ShowFormat.text, "--format", "-f", help="text for people; json for scripts (header fields, body and plain text)."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Never page: print straight to the terminal."),

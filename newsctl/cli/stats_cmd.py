@@ -27,7 +27,7 @@ class Unit(str, Enum):
 @app.command("stats")
 def stats(
     ctx: typer.Context,
-    query: Optional[List[str]] = typer.Argument(None, metavar="[QUERY...]", help="Count only the posts this search matches (same query language as search)."),
+    query: Optional[List[str]] = typer.Argument(None, metavar="QUERY", help="Count only the posts this search matches (same query language as search)."),
     category: Optional[List[str]] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (repeat for any of several)."),
     tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="Only this tag (repeat for any of several)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
@@ -51,7 +51,7 @@ def stats(
 
       newsctl stats --category emnews --since 2021-12 --until 2022-02
 
-      newsctl stats 疫情 --format json | jq -r '.timeline[] | [.period, .posts] | @tsv'
+      newsctl stats 疫情 --format json | jq '.timeline[] | select(.posts > 0)'
     """
     from ..dates import since_until
     from ..errors import UsageError
@@ -70,7 +70,7 @@ def stats(
 
         unit = "month" if by is Unit.auto else by.value
         data = st.to_json(unit=unit, top=top or 0)
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         from ..render.stats_view import StatsView
 
