@@ -301,3 +301,16 @@ def test_index_busy(arc: Path, tmp_path: Path):
         assert "try again" in one_line(err).lower() or "--wait" in err
         code, _, err = piped(["--archive", str(arc), "stats"], base_env(tmp_path))
         assert code == 0  # readers never wait for the writer
+
+
+@pytest.mark.xfail(reason="typer turns EPIPE into exit 1 before cli.main sees it; needs the change requested for newsctl/cli/__init__.py", strict=False)
+@pytest.mark.parametrize("args", [["search", "新闻", "--format", "jsonl"], ["stats", "--by", "day"], ["list", "-n", "0"]])
+def test_a_closed_pipe_is_a_quiet_normal_end(arc: Path, args: list[str]):
+    proc = subprocess.Popen([str(NEWSCTL), "--archive", str(arc), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=base_env(arc.parent))
+    assert proc.stdout and proc.stderr
+    proc.stdout.read(1)
+    proc.stdout.close()  # `| head -c 1`
+    code = proc.wait(timeout=60)
+    assert proc.stderr.read() == b""
+    assert code == 0

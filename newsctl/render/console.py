@@ -55,19 +55,37 @@ def hyperlinks_enabled(console: Console, env: Mapping[str, str] | None = None) -
     return not term.startswith(_NO_HYPERLINK_TERMS)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """`newsctl ... | head`: stop writing, and let the CLI end quietly as for any closed pipe.
+
+        rich's default exits with status 1 from inside the renderer; raising
+        BrokenPipeError instead leaves the decision to `cli.main` (one place).
+        """
+        import errno
+
+        self.quiet = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        raise BrokenPipeError(errno.EPIPE, "stdout closed")
+
+
 def make_console(choice: str, *, stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file or (sys.stderr if stderr else sys.stdout)
     styled = color_enabled(choice, stream)
     tty = _isatty(stream)
     if styled:
-        return Console(file=stream, force_terminal=True, stderr=stderr, highlight=False,
-                       no_color=False, emoji=False)
+        return _Console(file=stream, force_terminal=True, stderr=stderr, highlight=False,
+                        no_color=False, emoji=False)
     if tty:
         # a terminal without styling (NO_COLOR, TERM=dumb, --color never): same layout, no escape codes
-        return Console(file=stream, force_terminal=True, color_system=None, no_color=True,
-                       highlight=False, emoji=False, stderr=stderr)
+        return _Console(file=stream, force_terminal=True, color_system=None, no_color=True,
+                        highlight=False, emoji=False, stderr=stderr)
     # a pipe: no escape codes, no width limit so nothing is cut or padded
-    return Console(
+    return _Console(
         file=stream,
         force_terminal=False,
         color_system=None,
