@@ -49,9 +49,46 @@ class ListResult:
 
 @dataclass
 class IndexResult:
-    indexed: int = 0
-    errors: list[NewsctlError] = field(default_factory=list)
+    """What an index run (or the index part of `add`) did."""
+
+    errors: list[PostError] = field(default_factory=list)  # this run's: file and reason
     seconds: float = 0.0
+    mode: str = ""  # incremental | rebuild | add
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0  # looked at, nothing to do (never read unless its stat changed)
+    read: int = 0  # post files read
+    posts: int | None = None  # documents in the index afterwards
+    generation: int | None = None
+    known_bad: list[tuple[str, str]] = field(default_factory=list)  # unreadable before and unchanged: skipped
+    notes: list[str] = field(default_factory=list)  # e.g. why it rebuilt
+    warnings: list[str] = field(default_factory=list)  # the index is fine, a record is not
+
+    @property
+    def indexed(self) -> int:
+        return self.added + self.changed
+
+    def summary(self) -> str:
+        """One line: `+added ~changed -removed, N errors, P posts, S s`."""
+        err = len(self.errors)
+        parts = [f"+{self.added} ~{self.changed} -{self.removed}", f"{err} error{'s' if err != 1 else ''}"]
+        if self.posts is not None:
+            parts.append(f"{self.posts} posts")
+        parts.append(f"{self.seconds:.2f}s")
+        line = ", ".join(parts)
+        if self.mode == "rebuild":
+            line += " (rebuilt)"
+        if self.known_bad:
+            n = len(self.known_bad)
+            line += f"; {n} unreadable post{'s' if n != 1 else ''} unchanged (newsctl status lists them)"
+        return line
+
+    def reset_counts(self, *, keep_errors: int = 0) -> None:
+        """Start the counts again (a run that turns into a rebuild keeps its first `keep_errors`)."""
+        self.added = self.changed = self.removed = self.unchanged = self.read = 0
+        del self.errors[keep_errors:]
+        self.known_bad = []
 
 
 class Archive:
@@ -105,37 +142,17 @@ class Archive:
         wait: float = 0.0,
         procs: int = 1,
         progress: Callable[[int, int], None] | None = None,
+        rebuild: bool = False,
     ) -> IndexResult:
-        """Build a fresh index of every post and swap it in atomically."""
-        import time
+        """Bring the index in line with the files: only what was added, changed or
+        removed since the last run is read. `rebuild` (or an index made by another
+        version, or a damaged one) builds a fresh index beside the live one and swaps
+        it in atomically. Bad posts are skipped and listed in `errors`. `procs`: 1 reads
+        in this process, N > 1 in N helper processes, 0 decides by batch size and CPUs.
+        """
+        from .sync import run_index
 
-        t0 = time.monotonic()
-        result = IndexResult()
-        with write_lock(self.state_dir, wait=wait, command="newsctl index"):
-            paths = self.post_paths()
-            folder = idx.create_fresh(self.state_dir)
-            try:
-                with idx.Writer(folder, procs=procs) as w:
-                    for n, path in enumerate(paths, 1):
-                        try:
-                            data = path.read_bytes()
-                            post = self.read_post(path, data)
-                            w.add(idx.post_document(post, self.rel(path), path.stat()))
-                            result.indexed += 1
-                        except PostError as e:
-                            result.errors.append(e)
-                        except OSError as e:
-                            result.errors.append(PostError(path, e.strerror or str(e)))
-                        if progress:
-                            progress(n, len(paths))
-                idx.publish(self.state_dir, folder)
-            except BaseException:
-                import shutil
-
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-        result.seconds = time.monotonic() - t0
-        return result
+        return run_index(self, wait=wait, procs=procs, progress=progress, rebuild=rebuild)
 
     def _searcher(self):
         return idx.open_index(self.state_dir).searcher()
@@ -229,7 +246,7 @@ class Archive:
         result = AddResult()
         with write_lock(self.state_dir, wait=wait, command="newsctl add"):
             known = _KnownPosts(self)
-            docs: list[dict] = []
+            docs: list[tuple[Path, object]] = []
             for label, data, src, err in items:
                 if err is not None:
                     result.failed.append(err)
@@ -261,29 +278,12 @@ class Archive:
                 result.added.append(dest)
                 final = self.read_post(dest, data)
                 known.remember(final)
-                docs.append(idx.post_document(final, self.rel(dest), dest.stat()))
+                docs.append((dest, final))
             if docs:
-                self._index_docs(docs)
+                from .sync import index_added
+
+                index_added(self, docs)
         return result
-
-    def _index_docs(self, docs: list[dict]) -> None:
-        """Put new documents in the live index (building it when there is none)."""
-        if idx.index_state(self.state_dir) != "ok":
-            return self._rebuild_locked()
-        with idx.Writer(idx.live_path(self.state_dir).resolve()) as w:
-            for doc in docs:
-                w.update(doc)
-
-    def _rebuild_locked(self) -> None:
-        folder = idx.create_fresh(self.state_dir)
-        with idx.Writer(folder) as w:
-            for path in self.post_paths():
-                try:
-                    post = self.read_post(path)
-                except PostError:
-                    continue
-                w.add(idx.post_document(post, self.rel(path), path.stat()))
-        idx.publish(self.state_dir, folder)
 
     # --- reading one post, figures (read-only; used by `show` and `stats`) ---------
 
