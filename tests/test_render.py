@@ -360,3 +360,13 @@ def test_stats_into_a_pipe_has_no_escape_codes_and_bars_for_80_columns():
     text = out.getvalue()
     assert "\x1b" not in text
     assert max(cell_len(line) for line in text.splitlines()) <= 80
+
+
+def test_hits_are_numbered_from_the_offset():
+    c = terminal(80)
+    r = HitListRenderer(c, start=11)
+    r.item(hit())
+    r.item(hit())
+    lines = lines_of(c)
+    assert lines[0].startswith("11. ") and any(line.startswith("12. ") for line in lines)
+    assert lines[lines.index(next(line for line in lines if line.startswith("12. "))) - 1] == ""

@@ -140,6 +140,8 @@ def test_show_pages_a_long_post_on_a_terminal(arc: Path, tmp_path: Path):
     assert visible(screen)[0] == "争当国家高新区建设发展新标杆" and "（文章来源：绵阳日报）" in screen
     code, screen, _ = on_pty(["--archive", str(arc), "show", NW_ID], env, rows=500)
     assert code == 0 and not paged.exists() and "新年新气象" in screen  # fits the screen: no pager
+    code, screen, _ = on_pty(["--archive", str(arc), "show", NW_ID], {**env, "TERM": "dumb"}, rows=20)
+    assert code == 0 and not paged.exists() and "新年新气象" in screen and "\x1b" not in screen  # no pager can drive it
 
 
 def test_show_on_a_terminal_wraps_by_display_width(arc: Path):

@@ -150,6 +150,7 @@ def print_paged(console: Console, renderable: object, *, allow_pager: bool = Tru
         and command not in ("", "cat")
         and console.is_terminal
         and _isatty(console.file)
+        and os.environ.get("TERM") not in ("dumb", "emacs")  # no pager can drive these
     )
     if use:
         lines = console.render_lines(renderable, console.options.update(height=None), pad=False)  # type: ignore[arg-type]

@@ -62,9 +62,11 @@ def path_text(path: Path, console: Console, *, style: str = "dim") -> Text:
 class HitListRenderer:
     """Streams: each hit is printed as it comes."""
 
-    def __init__(self, console: Console, *, show_paths: bool = True) -> None:
+    def __init__(self, console: Console, *, show_paths: bool = True, start: int = 1) -> None:
+        """`start`: the number of the first hit (`--offset 10` shows hits 11, 12, ...)."""
         self.console = console
-        self.n = 0
+        self.n = start - 1
+        self.first = start
         self.show_paths = show_paths
 
     def begin(self) -> None:
@@ -74,11 +76,11 @@ class HitListRenderer:
         self.n += 1
         c = self.console
         terminal = c.is_terminal
-        if terminal and self.n > 1:
+        if terminal and self.n > self.first:
             c.print()
         rec = hit.record
         meta = f"{rec.date.strftime(DATE_FORMAT)} · {' '.join(rec.categories) or '-'}"
-        head = Text.assemble((f"{self.n:>2}. ", "dim"))
+        head = Text.assemble((f"{self.n:>2}. ", "dim"))  # 100. and up widen the column: fine
         title = marked(rec.title or "(untitled)", hit.title_highlights)
         title.stylize("bold")
         indent = " " * INDENT
