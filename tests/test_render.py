@@ -370,3 +370,15 @@ def test_hits_are_numbered_from_the_offset():
     lines = lines_of(c)
     assert lines[0].startswith("11. ") and any(line.startswith("12. ") for line in lines)
     assert lines[lines.index(next(line for line in lines if line.startswith("12. "))) - 1] == ""
+
+
+def test_html_lists_and_table_rows_stay_together_and_apart_from_paragraphs():
+    html = "<div><p>前言</p><ul><li>甲</li><li>乙</li></ul><table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table><p>后记</p></div>"
+    assert [p.plain for p in html_paragraphs(html)] == ["前言", "• 甲\n• 乙", "1  2\n3  4", "后记"]
+
+
+def test_html_inline_styles_and_breaks():
+    (para,) = html_paragraphs("<p>第一段<br> 换行 <b>加粗</b><i>斜体</i>  <a href='http://example.org/x'>链接</a></p>", hyperlinks=True)
+    assert para.plain == "第一段\n换行 加粗斜体 链接"
+    styles = {para.plain[s.start:s.end]: str(s.style) for s in para.spans}
+    assert "bold" in styles["加粗"] and "italic" in styles["斜体"] and "http://example.org/x" in styles["链接"]

@@ -169,6 +169,7 @@ _BLOCKS = frozenset(
         "menu", "html", "body", "dt", "dd",
     }
 )
+_LISTS = frozenset({"ul", "ol", "dl", "table", "menu"})
 _HEADINGS = {"h1": "bold underline", "h2": "bold underline", "h3": "bold", "h4": "bold", "h5": "bold", "h6": "bold"}
 _INLINE = {
     "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "cite": "italic", "u": "underline",
@@ -185,17 +186,16 @@ class _HtmlText:
         self.hyperlinks = hyperlinks
         self.blocks: list[tuple[Text, bool]] = []  # (text, tight: follows the previous one without a blank line)
         self.cur = Text()
-        self.tight = False
+        self.in_items = False  # the last block was a list item or table row of the list still open
 
-    def flush(self, *, tight_next: bool = False) -> None:
+    def flush(self, *, item: bool = False) -> None:
         plain = self.cur.plain
         start = len(plain) - len(plain.lstrip(_LEAD + "\n"))
         end = len(plain.rstrip(_LEAD + "\n"))
         if end > start:
-            text = self.cur[start:end]
-            self.blocks.append((text, self.tight))
+            self.blocks.append((self.cur[start:end], item and self.in_items))
+            self.in_items = item
         self.cur = Text()
-        self.tight = tight_next
 
     def add(self, text: str, style: Style | str, pre: bool = False) -> None:
         if not pre:
@@ -237,12 +237,11 @@ class _HtmlText:
             self.flush()
             return
         if tag in ("li", "tr"):
-            self.flush(tight_next=True)
-            self.tight = bool(self.blocks)
+            self.flush(item=True)
             if tag == "li":
                 self.cur.append("• ", "dim")
             self.walk(node, style, depth, pre)
-            self.flush(tight_next=True)
+            self.flush(item=True)
             return
         if tag in ("td", "th"):
             if self.cur.plain.strip():
@@ -264,9 +263,11 @@ class _HtmlText:
             self.walk(node, style + Style.parse(extra) if extra else style, depth, pre)
             return
         if tag in _BLOCKS:
-            self.flush()
+            self.flush(item=self.in_items)  # text straight inside a list stays with its items
             self.walk(node, style, depth, pre)
-            self.flush()
+            self.flush(item=self.in_items)
+            if tag in _LISTS:
+                self.in_items = False  # the next list starts after a blank line
             return
         self.walk(node, style, depth, pre)  # span, font and unknown tags: their text
 
