@@ -199,7 +199,8 @@ def test_varint_positions_roundtrip() -> None:
 def test_literal_query_shapes() -> None:
     from whoosh import query
 
-    assert literal_query("body", "猪") == query.Prefix("body", "猪")
+    assert literal_query("body", "猪") == analysis.CharPrefix("body", "猪")
+    assert isinstance(literal_query("body", "猪"), query.Prefix)
     assert literal_query("body", "5G") == query.Term("body", "5g")
     assert literal_query("body", "高新") == query.Term("body", "高新")
     assert literal_query("body", "高新区") == query.Phrase("body", ["高新", "新区"])
@@ -241,6 +242,27 @@ def test_examples_exact(literal: str) -> None:
     ix = _index(CORPUS_LIKE)
     with ix.searcher() as s:
         assert _found(s, literal_query("body", literal)) == _grep(CORPUS_LIKE, literal)
+
+
+def test_char_prefix_union_and_spans() -> None:
+    """One character over many terms and blocks; spans still work."""
+    from whoosh import query
+
+    texts = [f"{'一' * (i % 3 + 1)}{chr(0x4E00 + i)} x{i % 2}" for i in range(400)] + ["没有", "x0一"]
+    ix = _index(texts, segments=2)
+    with ix.searcher() as s:
+        assert _found(s, literal_query("body", "一")) == _grep(texts, "一")
+        hits = s.search(literal_query("body", "一"), limit=None)
+        assert len({round(h.score, 6) for h in hits}) == 1  # constant score
+        x0 = literal_query("body", "x0")
+        near = query.SpanNear2([literal_query("body", "一"), x0], slop=3)
+        # (Whoosh's own Prefix fails here: for many terms it ORs them with an
+        # array matcher that has no spans.)
+        assert _found(s, near) == {i for i in range(400) if i % 2 == 0}
+        # the last 一 is 3 positions before x0 (char, space between) unless the
+        # char itself is 一 (i == 0)
+        far = query.SpanNear2([literal_query("body", "一"), x0], slop=2)
+        assert _found(s, far) == {0}
 
 
 def test_title_and_body_are_separate() -> None:
