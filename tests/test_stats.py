@@ -186,3 +186,18 @@ def test_whole_corpus_stats_take_well_under_a_second():
     st = arc.stats()
     assert time.perf_counter() - t0 < 1.0
     assert st.total >= 24_000
+
+
+@pytest.mark.parametrize("query", [None, "新闻", "category:emnews", "人民币 OR 美元"])
+def test_every_way_of_counting_names_gives_the_same_figures(archive: Path, monkeypatch, query):
+    import newsctl.stats as stats_module
+
+    arc = Archive.open(archive)
+    answers = []
+    for limit in (0, 10**9):  # posting lists, then the posts' stored names
+        monkeypatch.setattr(stats_module, "STORED_SCAN_LIMIT", limit)
+        st = arc.stats(query, since=None) if query else arc.stats(None, categories=["emnews", "xinwenlianbo", "mianyangribao"])
+        answers.append((st.total, st.categories, st.tags))
+    assert answers[0] == answers[1]
+    if query is None:
+        assert answers[0][1] == arc.stats().categories  # = term frequencies for the whole archive
