@@ -18,6 +18,41 @@ from .app import app
 from typer import Abort, Exit, TyperException
 
 
+class _PipeClosed(Exception):
+    """Not an OSError, so typer's own EPIPE handling (exit 1) never sees it."""
+
+
+class _GuardedStream:
+    """stdout whose writes turn a closed pipe (`| head`) into _PipeClosed."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: point fd 1 at /dev/null so the final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 class Interrupted(NewsctlError):
     exit_code = EXIT_INTERRUPTED
 
@@ -39,32 +74,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script passes it to sys.exit)."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    real_stdout = sys.stdout
+    if real_stdout is not None and not isinstance(real_stdout, _GuardedStream):
+        sys.stdout = _GuardedStream(real_stdout)  # type: ignore[assignment]
     try:
-        rv = app(args=list(argv) if argv is not None else None, prog_name="newsctl", standalone_mode=False)
-        code = rv if isinstance(rv, int) else 0
-    except NewsctlError as e:
-        _error(f"error: {e}")
-        code = e.exit_code
-    except TyperException as e:  # click's usage errors (vendored by typer)
-        code = e.exit_code
-        ctx = getattr(e, "ctx", None)
-        if type(e).__name__ == "NoArgsIsHelpError":
-            e.show()  # type: ignore[attr-defined]
-        else:
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _error(f"error: {e.format_message()}{hint}")
-    except Exit as e:
-        code = e.exit_code
-    except Abort:
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # `newsctl list | head`: a closed pipe is a normal, quiet end
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    try:
+        try:
+            rv = app(args=list(argv) if argv is not None else None, prog_name="newsctl", standalone_mode=False)
+            code = rv if isinstance(rv, int) else 0
+        except NewsctlError as e:
+            _error(f"error: {e}")
+            code = e.exit_code
+        except TyperException as e:  # click's usage errors (vendored by typer)
+            code = e.exit_code
+            ctx = getattr(e, "ctx", None)
+            if type(e).__name__ == "NoArgsIsHelpError":
+                e.show()  # type: ignore[attr-defined]
+            else:
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                _error(f"error: {e.format_message()}{hint}")
+        except Exit as e:
+            code = e.exit_code
+        except Abort:
+            code = EXIT_INTERRUPTED
         sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except (_PipeClosed, BrokenPipeError):
+        # `newsctl list | head`: a closed pipe is a normal, quiet end
+        _silence_stdout()
+        code = 0
+    finally:
+        sys.stdout = real_stdout
     return code
