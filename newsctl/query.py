@@ -73,7 +73,7 @@ _TOKEN = re.compile(
   | (?P<lparen>\()
   | (?P<rparen>\))
   | (?P<neg>-(?=[^\s)]))
-  | (?P<field>[A-Za-z_]+):(?=[^\s)])
+  | (?P<field>[A-Za-z_]+):(?=[^\s)]|\s|$)
   | (?P<phrase>"[^"]*"?)
   | (?P<word>[^\s()"]+)
     """,

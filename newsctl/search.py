@@ -79,6 +79,21 @@ def _fallbacks(searcher: Any, node: Node) -> tuple[dict[Text, Node], list[Fallba
     return replace, found
 
 
+def match_query(searcher: Any, node: Node, *, scored: bool = True) -> tuple[Any, dict[Text, Node], list[Fallback]]:
+    """The Whoosh query for a parsed query, with the word fallback applied.
+
+    One place decides the match set, so `search`, `search --count` and `stats`
+    always agree on which posts a query matches.
+    """
+    from whoosh import query as wq
+
+    replace, found = _fallbacks(searcher, node)
+    q = to_whoosh(node, scored=scored, replace=replace)
+    if isinstance(q, wq.Not):
+        q = wq.And([wq.Every(), q])
+    return q, replace, found
+
+
 def _proximity(replace: dict[Text, Node]) -> list[Any]:
     """Optional clauses that reward fallback words standing close together."""
     from whoosh.query import spans
@@ -105,10 +120,7 @@ def run_search(archive: "Archive", query: str, options: SearchOptions, *, count_
     ix = idx.open_index(archive.state_dir)
     searcher = ix.searcher()
     try:
-        replace, fallbacks = _fallbacks(searcher, node)
-        q = to_whoosh(node, replace=replace)
-        if isinstance(q, wq.Not):
-            q = wq.And([wq.Every(), q])
+        q, replace, fallbacks = match_query(searcher, node)
         if replace:
             try:
                 q = wq.AndMaybe(q, wq.Or(_proximity(replace)))

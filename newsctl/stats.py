@@ -119,14 +119,11 @@ def _match_query(archive: "Archive", searcher: Any, text: str, filt: Any) -> tup
     """The Whoosh query `newsctl search TEXT` matches with (same fallback to words)."""
     from whoosh import query as wq
 
-    from .query import parse_query, to_whoosh
-    from .search import _fallbacks
+    from .query import parse_query
+    from .search import match_query
 
     node = parse_query(text, archive.settings.timezone)
-    replace, fallbacks = _fallbacks(searcher, node)
-    q = to_whoosh(node, scored=False, replace=replace)
-    if isinstance(q, wq.Not):
-        q = wq.And([wq.Every(), q])
+    q, _, fallbacks = match_query(searcher, node, scored=False)
     if filt is not None:
         q = wq.And([q, filt])
     return q, fallbacks

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="newsctl",
     help=(
-        "A command-line archive for news posts: add, list, search (Chinese included) "
-        "and index Jekyll posts.\n\n"
+        "A command-line archive for news posts: add, list, search (Chinese included), "
+        "show, count (stats) and index Jekyll posts.\n\n"
         "The archive is --archive DIR, else $NEWSCTL_ARCHIVE, else the nearest folder "
         "at or above the current one that holds _posts/."
     ),
@@ -105,7 +105,9 @@ def message(text: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"newsctl {__version__}")
+        from ..records import RECORD_VERSION
+
+        print(f"newsctl {__version__} (record format {RECORD_VERSION})")
         raise typer.Exit()
 
 

@@ -88,7 +88,7 @@ def search_posts(
     def table():
         from ..render.hits import HitListRenderer
 
-        return HitListRenderer(rt.console())
+        return HitListRenderer(rt.console(), start=offset + 1)
 
     renderer = get_renderer(fmt.value, sys.stdout, null=null, table=table)
     renderer.begin()
@@ -99,5 +99,6 @@ def search_posts(
     renderer.finish()
     if fmt is SearchFormat.table and terminal:
         more = result.total - offset - shown
-        message(f"{result.total} posts match" + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
+        matched = f"{result.total} post matches" if result.total == 1 else f"{result.total} posts match"
+        message(matched + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
     raise typer.Exit(EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING)
