@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from whoosh.analysis import Composable, Token
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.fields import TEXT
 from whoosh.formats import Format
 from whoosh.query import Prefix
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -63,6 +64,8 @@ __all__ = [
     "WordAnalyzer",
     "VarintPositions",
     "WordFrequency",
+    "ExactText",
+    "WordText",
     "exact_field",
     "word_field",
     "normalize",
@@ -801,6 +804,8 @@ def _read_varints(data: bytes, pos: int, count: int) -> tuple[list[int], int]:
     return out, pos
 
 
+_INT = struct.Struct("!i")  # StructFile.write_int's encoding
+_UINT = struct.Struct("!I")  # whoosh.system.pack_uint
 _BLOCK_HEAD = struct.Struct("!IIfBBB")  # count, last id, max weight, zlib level, min/max length byte
 _W_ONES, _W_INTS, _W_FLOATS = 0, 1, 2
 
@@ -893,10 +898,7 @@ class _CompactPostingsWriter(W3PostingsWriter):
             length_to_byte(self._maxlength),
         )
         blocklength = len(head) + len(data)
-        postfile = self._postfile
-        postfile.write_int(-blocklength if last else blocklength)
-        postfile.write(head)
-        postfile.write(data)
+        self._postfile.write(_INT.pack(-blocklength if last else blocklength) + head + data)
         self._blockcount += 1
         self._new_block()
 
@@ -1029,53 +1031,74 @@ class _LengthCache:
 
 class _CompactFieldWriter(W3FieldWriter):
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
-        """Whoosh's loop, minus per-posting length lookups and indirections."""
+        """Whoosh's loop, but a term's postings are gathered and written at once.
+
+        Why: Whoosh calls a length lookup and ``add_posting`` for every
+        posting; here a posting costs four list appends.
+        """
         from whoosh.codec.base import OutOfOrderError
 
         cache = _LengthCache(lengths) if lengths is not None else None
-        start_field = self.start_field
-        start_term = self.start_term
-        finish_term = self.finish_term
-        finish_field = self.finish_field
         lastfn: str | None = None
         lasttext: bytes | None = None
         col: list[int] = []
         ncol = 0
-        add = None
+        ids: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
+        lens: list[int] = []
         for fieldname, btext, docnum, weight, value in items:
-            if fieldname != lastfn:
-                if lastfn is not None and fieldname < lastfn:
-                    raise OutOfOrderError("Field %r .. %r" % (lastfn, fieldname))
+            if btext != lasttext or fieldname != lastfn:
                 if lasttext is not None:
-                    finish_term()
-                if lastfn is not None:
-                    finish_field()
-                start_field(fieldname, schema[fieldname])
-                lastfn = fieldname
-                lasttext = None
-                col = cache.column(fieldname) if cache is not None else []
-                ncol = len(col)
-                add = self._postwriter.add_posting
+                    self._write_term(lasttext, ids, weights, values, lens)
+                    ids, weights, values, lens = [], [], [], []
+                if fieldname != lastfn:
+                    if lastfn is not None:
+                        if fieldname < lastfn:
+                            raise OutOfOrderError("Field %r .. %r" % (lastfn, fieldname))
+                        self.finish_field()
+                    self.start_field(fieldname, schema[fieldname])
+                    lastfn = fieldname
+                    col = cache.column(fieldname) if cache is not None else []
+                    ncol = len(col)
+                elif btext < lasttext:  # type: ignore[operator]
+                    raise OutOfOrderError("Term %s:%r .. %r" % (fieldname, lasttext, btext))
+                lasttext = btext
             if docnum == -1:  # spelling words: not used by newsctl
                 continue
-            if btext != lasttext:
-                if lasttext is not None:
-                    if btext < lasttext:
-                        raise OutOfOrderError("Term %s:%r .. %r" % (fieldname, lasttext, btext))
-                    finish_term()
-                start_term(btext)
-                lasttext = btext
+            ids.append(docnum)
+            weights.append(weight)
+            values.append(value if value is not None else b"")
             if docnum < ncol:
-                length = col[docnum]
+                lens.append(col[docnum])
             elif cache is not None:
-                length = cache.doc_field_length(docnum, fieldname)
+                lens.append(cache.doc_field_length(docnum, fieldname))
             else:
-                length = 0
-            add(docnum, weight, value if value is not None else b"", length)
+                lens.append(0)
         if lasttext is not None:
-            finish_term()
+            self._write_term(lasttext, ids, weights, values, lens)
         if lastfn is not None:
-            finish_field()
+            self.finish_field()
+
+    def _write_term(self, btext: bytes, ids: list[int], weights: list[float], values: list[bytes], lens: list[int]) -> None:
+        if not ids:
+            return
+        self.start_term(btext)
+        pw = self._postwriter
+        limit = pw._blocklimit
+        n = len(ids)
+        for start in range(0, n, limit):
+            end = min(n, start + limit)
+            pw._ids = array("I", ids[start:end])
+            pw._weights = array("f", weights[start:end])
+            pw._values = values[start:end]
+            blens = [ln for ln in lens[start:end] if ln]
+            pw._minlength = min(blens) if blens else None
+            pw._maxlength = max(blens) if blens else 0
+            pw._maxweight = max(weights[start:end])
+            if end < n:
+                pw._write_block()
+        self.finish_term()
 
 
 class CompactCodec(W3Codec):
@@ -1115,20 +1138,50 @@ class CompactCodec(W3Codec):
 # ---------------------------------------------------------------------------
 
 
-def exact_field(stored: bool = False, field_boost: float = 1.0) -> Any:
-    """A TEXT field for exact substring search (title, body)."""
-    from whoosh.fields import TEXT
+class ExactText(TEXT):
+    """TEXT field of the exact analyzer and :class:`VarintPositions`.
 
-    field = TEXT(analyzer=ExactAnalyzer(), phrase=True, stored=stored, field_boost=field_boost)
+    ``index()`` goes straight from text to encoded postings (no Token
+    objects, no generator layers): indexing is the hot path of a rebuild.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        fmt = self.format
+        if isinstance(value, str) and type(fmt) is VarintPositions and type(self.analyzer) is ExactAnalyzer:
+            fb = fmt.field_boost
+            enc = _encode_positions
+            return [
+                (term.encode("utf-8"), len(poses), len(poses) * fb, enc(poses))
+                for term, poses in _exact_term_positions(normalize(value)).items()
+            ]
+        return super().index(value, **kwargs)
+
+
+class WordText(TEXT):
+    """TEXT field of the word analyzer and :class:`WordFrequency` (fast ``index()``)."""
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        fmt = self.format
+        if isinstance(value, str) and type(fmt) is WordFrequency and type(self.analyzer) is WordAnalyzer:
+            fb = fmt.field_boost
+            pack = _UINT.pack
+            return [
+                (word.encode("utf-8"), n, n * fb, pack(n))
+                for word, n in Counter(_index_words(normalize(value))).items()
+            ]
+        return super().index(value, **kwargs)
+
+
+def exact_field(stored: bool = False, field_boost: float = 1.0) -> ExactText:
+    """The field type for exact substring search (title, body); see module doc."""
+    field = ExactText(analyzer=ExactAnalyzer(), phrase=True, stored=stored, field_boost=field_boost)
     field.format = VarintPositions(field_boost=field_boost)
     field.multitoken_query = "phrase"
     return field
 
 
-def word_field(stored: bool = False, field_boost: float = 1.0) -> Any:
-    """A TEXT field of words for ranking (no positions)."""
-    from whoosh.fields import TEXT
-
-    field = TEXT(analyzer=WordAnalyzer(), phrase=False, stored=stored, field_boost=field_boost)
+def word_field(stored: bool = False, field_boost: float = 1.0) -> WordText:
+    """The field type of words for ranking (frequencies, no positions)."""
+    field = WordText(analyzer=WordAnalyzer(), phrase=False, stored=stored, field_boost=field_boost)
     field.format = WordFrequency(field_boost=field_boost)
     return field

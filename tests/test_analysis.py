@@ -304,7 +304,7 @@ def _literals(draw, texts: list[str]) -> list[str]:
     return out
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), texts=texts_st)
 def test_index_matches_grep(data, texts: list[str]) -> None:
     ix = _index(texts, segments=data.draw(st.integers(1, 2)))
@@ -314,7 +314,7 @@ def test_index_matches_grep(data, texts: list[str]) -> None:
             assert got == _grep(texts, literal), (literal, texts)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=30) | st.text(max_size=30))
 def test_normalize_properties(text: str) -> None:
     norm, offsets = normalize_with_offsets(text)
@@ -333,7 +333,7 @@ def test_normalize_properties(text: str) -> None:
             assert t.text in normalize(span)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=20))
 def test_literal_query_never_fails(literal: str) -> None:
     q = literal_query("body", literal)
