@@ -294,7 +294,8 @@ def render(res: dict, *, json_path: Path, project: Path) -> str:
             out.append(f"\n- {n}")
     out.append("")
     out.append(
-        "*newsctl search* is the query as a user types it (`newsctl search QUERY`, default limit, output to a pipe); "
+        "*newsctl search* is `newsctl search QUERY --limit 10`: the ten best hits with their snippets, what a user sees "
+        "on a terminal (to a pipe the default is every hit); "
         "*every path* adds `--format paths --limit 0`, the like-for-like of `rg -l`, which prints every matching "
         "file unranked; newsctl's post count comes from `--count`. rg runs as `rg -l TERM _posts/` in the archive "
         "(two terms: `rg -l -0 A _posts/ | xargs -0 rg -l B`; a date filter: `-g '2023-07-*'` on the file names). "
