@@ -302,10 +302,8 @@ def _child_setup() -> None:
 def _worker(conn: Any, folder: str, items: list[Item], tz: Any, limitmb: int) -> None:
     _child_setup()
     try:
-        from whoosh.writing import SegmentWriter
-
         ix = idx.open_folder(Path(folder))
-        w = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=idx.codec())
+        w = idx.segment_writer(ix, limitmb=limitmb, lock=False)
 
         def add(doc: dict[str, Any]) -> None:
             w.add_document(**doc)
