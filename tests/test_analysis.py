@@ -203,8 +203,9 @@ def test_literal_query_shapes() -> None:
     assert isinstance(literal_query("body", "猪"), query.Prefix)
     assert literal_query("body", "5G") == query.Term("body", "5g")
     assert literal_query("body", "高新") == query.Term("body", "高新")
-    assert literal_query("body", "高新区") == query.Phrase("body", ["高新", "新区"])
-    assert literal_query("body", "A股") == query.Phrase("body", ["a", "股"])
+    assert literal_query("body", "高新区") == analysis.ExactPhrase("body", ["高新", "新区"])
+    assert literal_query("body", "A股") == analysis.ExactPhrase("body", ["a", "股"])
+    assert isinstance(literal_query("body", "A股"), query.Phrase)
     assert literal_query("body", " \u200b ") is query.NullQuery
 
 
@@ -263,6 +264,25 @@ def test_char_prefix_union_and_spans() -> None:
         # char itself is 一 (i == 0)
         far = query.SpanNear2([literal_query("body", "一"), x0], slop=2)
         assert _found(s, far) == {0}
+
+
+def test_exact_phrase_agrees_with_whoosh_phrase() -> None:
+    """Same documents, same scores, same spans as Whoosh's own Phrase."""
+    from whoosh import query, scoring
+
+    texts = [t * (i % 3 + 1) + f" 第{i}届" for i, t in enumerate(CORPUS_LIKE * 20)] + ["哈哈哈", "哈哈哈哈"]
+    ix = _index(texts, segments=2)
+    with ix.searcher(weighting=scoring.BM25F()) as s:
+        for literal in ("高新区", "5G网络", "哈哈哈", "A股市场 B", "踔厉奋发 我们", "第1", "绵阳高新区排名第一"):
+            mine = literal_query("body", literal).with_boost(2.0)
+            assert isinstance(mine, analysis.ExactPhrase)
+            theirs = query.Phrase("body", mine.words, boost=2.0)
+            a = [(h["id"], round(h.score, 5)) for h in s.search(mine, limit=None)]
+            b = [(h["id"], round(h.score, 5)) for h in s.search(theirs, limit=None)]
+            assert a == b and sorted(int(i) for i, _ in a) == sorted(_grep(texts, literal))
+            near_a = query.SpanNear2([mine, literal_query("body", "第")], slop=4)
+            near_b = query.SpanNear2([theirs, literal_query("body", "第")], slop=4)
+            assert _found(s, near_a) == _found(s, near_b), literal
 
 
 def test_title_and_body_are_separate() -> None:
