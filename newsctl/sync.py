@@ -834,7 +834,9 @@ def _index_added_locked(arc: "Archive", added: list[tuple[Path, Any]], result: "
             writer.add(idx.post_document(post, rel, st, digest=digest, checked_ns=checked))
             manifest.posts[rel] = Entry(stat_key(st), digest, checked)
             manifest.failed.pop(rel, None)
+        _checkpoint("before-commit")
         gen = writer.commit() if added else manifest.generation
+        _checkpoint("after-commit")
     except BaseException:
         writer.cancel()
         raise

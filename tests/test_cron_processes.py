@@ -184,6 +184,19 @@ def test_kill_9_then_one_run_restores_a_correct_index(arc: Path, args: list[str]
     assert nc(arc, "search", '"进程测试追加的一段独特文字"', "--format", "paths").stdout.strip().endswith(".md")
 
 
+@pytest.mark.parametrize("point", ["before-commit", "after-commit"])
+def test_kill_9_during_add_then_index_restores_a_correct_index(arc: Path, point: str) -> None:
+    before = indexed_paths(arc)
+    new = sorted((DATA / "ranking").iterdir())[0]
+    r = nc(arc, "add", str(new), NEWSCTL_CRASH_AT=point)
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert (arc / "_posts" / new.name).exists()  # the post file was written first
+    assert indexed_paths(arc) in (before, file_paths(arc))
+    assert nc(arc, "index").returncode == 0
+    assert indexed_paths(arc) == file_paths(arc)
+    assert nc(arc, "check").returncode == 0
+
+
 def test_kill_9_during_the_first_build(tmp_path: Path) -> None:
     arc = tmp_path / "arc"
     copy_posts(arc / "_posts", sorted((DATA / "posts").iterdir()))

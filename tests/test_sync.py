@@ -360,6 +360,48 @@ def test_rebuild_swaps_folders_and_old_ones_go_after_a_while(arc: Archive, no_ra
     assert not first.exists() and second.exists()
 
 
+READER = """
+import sys, time
+from pathlib import Path
+from whoosh import query
+from newsctl import index as idx
+state, until = Path(sys.argv[1]), time.time() + float(sys.argv[2])
+ok = bad = 0
+while time.time() < until:
+    try:
+        with idx.open_index(state).searcher() as s:
+            n = len(s.search(query.Every(), limit=None))
+            assert n >= 8, n
+            s.search(query.Term("words", "\u4e2d\u56fd"), limit=5)
+        ok += 1
+    except Exception as e:
+        bad += 1
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+print(ok, bad)
+"""
+
+
+def test_readers_never_fail_while_writers_commit_merge_and_swap(arc: Archive, no_racy: None) -> None:
+    import subprocess
+    import sys
+
+    arc.index()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(arc.state_dir), "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    extra = EXTRA * 4
+    for n, src in enumerate(extra):  # small commits: Whoosh merges and deletes segment files
+        shutil.copyfile(src, arc.posts_dir / f"2023-01-{n + 1:02d}-{src.name}")
+        arc.index()
+        time.sleep(0.3)  # spread over the reader's run
+        if n == 5:
+            arc.index(rebuild=True)  # and a swap of folders
+    out, err = reader.communicate(timeout=60)
+    ok, bad = map(int, out.split())
+    assert (bad, err) == (0, "") and ok > 0
+    assert arc.list().total == 8 + len(extra)
+
+
 # --- helpers processes -------------------------------------------------------------------
 
 
