@@ -123,7 +123,16 @@ def make_schema():
     )
 
 
-def build_index(docs: list[Doc], ixdir: Path, procs: int, limitmb: int, multisegment: bool) -> float:
+def _cpu() -> float:
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def build_index(docs: list[Doc], ixdir: Path, procs: int, limitmb: int, multisegment: bool) -> tuple[float, float]:
+    """Index *docs*; returns (wall seconds, CPU seconds incl. writer processes)."""
     from datetime import datetime
 
     from whoosh import index
@@ -133,6 +142,7 @@ def build_index(docs: list[Doc], ixdir: Path, procs: int, limitmb: int, multiseg
     ixdir.mkdir(parents=True)
     ix = index.create_in(str(ixdir), make_schema())
     t0 = time.perf_counter()
+    c0 = _cpu()
     codec = analysis.CompactCodec()
     if procs > 1:
         writer = ix.writer(procs=procs, limitmb=limitmb, batchsize=256, codec=codec, multisegment=multisegment)
@@ -150,7 +160,7 @@ def build_index(docs: list[Doc], ixdir: Path, procs: int, limitmb: int, multiseg
             words=d.title + "\n" + d.text,
         )
     writer.commit()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu() - c0
 
 
 def dir_size(path: Path) -> int:
@@ -272,6 +282,7 @@ def check(ixdir: Path, docs: list[Doc], queries: list[tuple[str, str]], verbose:
     lat_top: dict[str, list[float]] = {}
     tp = fp = fn = 0
     checked = 0
+    slowest: list[tuple[float, str, str, int]] = []
     with ix.searcher() as s:
         path_of = {}
         for docnum, fields in s.reader().iter_docs():
@@ -290,7 +301,9 @@ def check(ixdir: Path, docs: list[Doc], queries: list[tuple[str, str]], verbose:
                 if field == "body":
                     t0 = time.perf_counter()
                     s.search(q, limit=10)
-                    lat_top.setdefault(cat, []).append(time.perf_counter() - t0)
+                    dt10 = time.perf_counter() - t0
+                    lat_top.setdefault(cat, []).append(dt10)
+                    slowest.append((max(dt, dt10), lit, type(q).__name__, len(expect)))
                 checked += 1
                 tp += len(got & expect)
                 fp += len(got - expect)
@@ -311,6 +324,9 @@ def check(ixdir: Path, docs: list[Doc], queries: list[tuple[str, str]], verbose:
           f"p95 {pct(allv, 95) * 1000:.1f} ms, max {max(allv) * 1000:.1f} ms")
     print(f"latency, top 10 scored (search limit=10, body): median {statistics.median(topv) * 1000:.1f} ms, "
           f"p95 {pct(topv, 95) * 1000:.1f} ms, max {max(topv) * 1000:.1f} ms")
+    print("slowest literals (body; max of all-docs and top-10 latency):")
+    for dt, lit, qtype, n in sorted(slowest, reverse=True)[:8]:
+        print(f"  {dt * 1000:7.1f} ms  {lit!r} ({qtype}, {n} posts)")
     for cat in sorted(lat_all):
         v = lat_all[cat]
         print(f"  {cat:16} n={len(v) // 2:4}  median {statistics.median(v) * 1000:7.1f} ms  max {max(v) * 1000:7.1f} ms")
@@ -326,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--random", type=int, default=150, help="random substring queries (default 150)")
     ap.add_argument("--workdir", type=Path, default=None, help="scratch folder (default a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--reuse", action="store_true", help="with --workdir: query an index already built there")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args(argv)
 
@@ -349,12 +366,15 @@ def main(argv: list[str] | None = None) -> int:
         ixdir = None
         for procs in args.procs:
             ixdir = workdir / f"index-p{procs}"
+            if args.reuse and ixdir.exists():
+                print(f"reusing {ixdir}: {dir_size(ixdir) / body_bytes:.2f}x body text")
+                continue
             load = os.getloadavg()[0]
-            secs = build_index(docs, ixdir, procs, args.limitmb, not args.merge)
+            secs, cpu = build_index(docs, ixdir, procs, args.limitmb, not args.merge)
             size = dir_size(ixdir)
-            print(f"build procs={procs} limitmb={args.limitmb}: {secs:.1f} s = {len(docs) / secs:.0f} posts/s; "
-                  f"index {size / 1e6:.1f} MB = {size / body_bytes:.2f}x body text "
-                  f"(load average before: {load:.1f})")
+            print(f"build procs={procs} limitmb={args.limitmb}: {secs:.1f} s = {len(docs) / secs:.0f} posts/s "
+                  f"(CPU {cpu:.1f} s = {len(docs) / cpu:.0f} posts per CPU-second; load average before "
+                  f"{load:.1f}); index {size / 1e6:.1f} MB = {size / body_bytes:.2f}x body text")
         assert ixdir is not None
 
         norm_titles = [normalize(d.title) for d in docs]

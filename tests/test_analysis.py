@@ -324,7 +324,7 @@ def _literals(draw, texts: list[str]) -> list[str]:
     return out
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), texts=texts_st)
 def test_index_matches_grep(data, texts: list[str]) -> None:
     ix = _index(texts, segments=data.draw(st.integers(1, 2)))
