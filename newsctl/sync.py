@@ -82,6 +82,7 @@ def scan_posts(root: Path, posts_dir: Path) -> tuple[dict[str, Found], list[tupl
     found: dict[str, Found] = {}
     problems: list[tuple[str, str]] = []
     prefix = os.path.relpath(posts_dir, root).replace(os.sep, "/")
+    suffixes = POST_SUFFIXES
     stack = [(str(posts_dir), prefix)]
     while stack:
         folder, rel_folder = stack.pop()
@@ -95,32 +96,25 @@ def scan_posts(root: Path, posts_dir: Path) -> tuple[dict[str, Found], list[tupl
         with it:
             for entry in it:
                 name = entry.name
-                if name.startswith("."):
+                if name[0] == ".":
                     continue
-                rel = f"{rel_folder}/{name}"
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        stack.append((entry.path, rel))
+                        stack.append((entry.path, f"{rel_folder}/{name}"))
                         continue
                 except OSError:
                     continue
-                if not name.lower().endswith(POST_SUFFIXES):
+                if not name.lower().endswith(suffixes):
                     continue
                 try:
                     st = entry.stat()
                 except OSError as e:
-                    problems.append((rel, f"cannot read: {e.strerror or e}"))
+                    problems.append((f"{rel_folder}/{name}", f"cannot read: {e.strerror or e}"))
                     continue
-                if not _is_regular(st):
+                if st.st_mode & 0o170000 != 0o100000:  # not a regular file (S_ISREG)
                     continue
-                found[rel] = Found(entry.path, stat_key(st))
+                found[f"{rel_folder}/{name}"] = Found(entry.path, (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     return found, problems
-
-
-def _is_regular(st: os.stat_result) -> bool:
-    import stat as _stat
-
-    return _stat.S_ISREG(st.st_mode)
 
 
 def is_racy(entry: Entry) -> bool:
