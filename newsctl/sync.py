@@ -17,7 +17,15 @@ Change detection (no post is read when nothing changed):
 Writers hold the archive's write lock (lock.py) for the whole run. Whoosh's
 writer is never left half-used: any exception cancels it (a document whose
 analysis raised leaves its postings in Whoosh's pool, so the run restarts
-without that post instead of committing them).
+without that post instead of committing them). SIGINT/SIGTERM become
+`Interrupted` in the main thread (cli/__init__.py): the writer is cancelled,
+an unfinished rebuild folder removed, the run recorded as interrupted.
+
+Big batches (a first build, --rebuild) may be read by forked helper
+processes, each writing a segment of its own that the parent adds to its
+single commit. Helpers ignore SIGINT, are killed with their parent
+(PR_SET_PDEATHSIG, so kill -9 leaves none behind) and close their copy of
+the archive lock.
 """
 
 from __future__ import annotations
@@ -441,15 +449,6 @@ def _apply(
 
 
 # --- a run -------------------------------------------------------------------------
-
-
-@dataclass
-class Counts:
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    same: int = 0
-    read: int = 0
 
 
 def _interrupted(e: BaseException) -> bool:
