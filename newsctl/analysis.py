@@ -659,14 +659,33 @@ class _PhraseMatcher(ListMatcher):
         return [Span(p, p + extra) for p in _decode_positions(self.value())]
 
 
+class _CharMatcher(ListMatcher):
+    """Documents of a :class:`CharPrefix`; positions are read only if asked for."""
+
+    def __init__(self, ids: list[int], fmt: Any, boost: float, load_values: Any) -> None:
+        super().__init__(ids, None, None, fmt, all_weights=boost)
+        self._load_values = load_values
+
+    def copy(self) -> "_CharMatcher":
+        m = _CharMatcher(self._ids, self._format, self._all_weights, self._load_values)
+        m._values = self._values
+        m._i = self._i
+        return m
+
+    def value(self) -> bytes:
+        if self._values is None:
+            self._values = self._load_values()
+        return super().value()
+
+
 class CharPrefix(Prefix):
     """Documents containing one character: every term it starts, read at once.
 
     Why not plain ``Prefix``: a common character starts thousands of bigram
     terms, and Whoosh ORs them through a tree of union matchers (``一``: 977
-    terms, 1.8 s; 20 s scored).  This reads each posting list once into one
-    list matcher: constant score (the boost), positions merged on demand so
-    span queries (proximity) still work.
+    terms, 1.8 s; 20 s scored).  This collects the documents of every term
+    into one list matcher: constant score (the boost); positions are merged
+    only when something asks for them (span queries such as proximity).
     """
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
@@ -677,19 +696,27 @@ class CharPrefix(Prefix):
             return NullMatcher()
         field = searcher.schema[fieldname]
         reader = searcher.reader()
-        docs: dict[int, Any] = {}
-        get = docs.get
-        for btext in self._btexts(reader):
-            for docnum, _w, value in _postings(reader, fieldname, btext):
-                have = get(docnum)
-                if have is None:
-                    docs[docnum] = [value]
-                else:
-                    have.append(value)
+        btexts = list(self._btexts(reader))
+        docs: set[int] = set()
+        for btext in btexts:
+            m = reader.postings(fieldname, btext)
+            if isinstance(m, _CompactLeafMatcher):
+                for ids in m.block_ids():
+                    docs.update(ids)
+            else:
+                docs.update(m.all_ids())
         if not docs:
             return NullMatcher()
         ids = sorted(docs)
-        return ListMatcher(ids, values=[docs[i] for i in ids], format=field.format, all_weights=self.boost)
+
+        def load_values() -> list[Any]:
+            values: dict[int, list[bytes]] = {}
+            for btext in btexts:
+                for docnum, _w, value in _postings(reader, fieldname, btext):
+                    values.setdefault(docnum, []).append(value)
+            return [values[d] for d in ids]
+
+        return _CharMatcher(ids, field.format, self.boost, load_values)
 
 
 class ExactPhrase(Phrase):
@@ -1184,6 +1211,15 @@ class _CompactLeafMatcher(W3LeafMatcher):
         else:
             values = [raw[pos + k * fixed : pos + (k + 1) * fixed] for k in range(n)]
         self._data = (ids, weights, values)
+
+    def block_ids(self) -> Iterator[list[int]]:
+        """The document numbers of each block from here on."""
+        while self.is_active():
+            if self._data is None:
+                self._read_data()
+            yield self._data[0][self._i :]
+            self._i = self._blocklength - 1
+            self.next()
 
     def all_block_items(self) -> Iterator[tuple[int, float, bytes]]:
         """Every (docnum, weight, value) from here on, a block at a time."""
