@@ -46,7 +46,7 @@ def list_posts(
     """
     from ..dates import since_until
     from ..errors import UsageError
-    from ..render import get_renderer
+    from ..render import get_renderer, render_all
 
     rt = runtime(ctx)
     if null and fmt is not ListFormat.paths:
@@ -62,13 +62,7 @@ def list_posts(
 
         return PostTableRenderer(rt.console())
 
-    renderer = get_renderer(fmt.value, sys.stdout, null=null, table=table)
-    renderer.begin()
-    shown = 0
-    for rec in result.records:
-        renderer.item(rec)
-        shown += 1
-    renderer.finish()
+    shown = render_all(get_renderer(fmt.value, sys.stdout, null=null, table=table), result.records)
     if fmt is ListFormat.table and sys.stdout.isatty() and shown < result.total:
         message(f"{shown} of {result.total} posts (--limit 0 lists all)")
     raise typer.Exit(EXIT_FOUND if shown else EXIT_NOTHING)

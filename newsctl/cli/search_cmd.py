@@ -59,7 +59,7 @@ def search_posts(
     """
     from ..dates import since_until
     from ..errors import UsageError
-    from ..render import get_renderer
+    from ..render import get_renderer, render_all
     from ..search import SearchOptions, run_search
 
     rt = runtime(ctx)
@@ -90,13 +90,7 @@ def search_posts(
 
         return HitListRenderer(rt.console(), start=offset + 1)
 
-    renderer = get_renderer(fmt.value, sys.stdout, null=null, table=table)
-    renderer.begin()
-    shown = 0
-    for hit in result.hits:
-        renderer.item(hit)
-        shown += 1
-    renderer.finish()
+    shown = render_all(get_renderer(fmt.value, sys.stdout, null=null, table=table), result.hits)
     if fmt is SearchFormat.table and terminal:
         more = result.total - offset - shown
         matched = f"{result.total} post matches" if result.total == 1 else f"{result.total} posts match"

@@ -7,7 +7,7 @@ in docs/json-format.md; `table` is for people and may change.
 
 from __future__ import annotations
 
-from typing import IO, Any, Callable, Protocol
+from typing import IO, Any, Callable, Iterable, Protocol
 
 FORMATS = ("table", "json", "jsonl", "csv", "paths")
 
@@ -35,3 +35,14 @@ def get_renderer(fmt: str, out: IO[str], *, null: bool = False, table: Callable[
     if fmt == "paths":
         return machine.PathsRenderer(out, null=null)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_all(renderer: Renderer, items: Iterable[Any]) -> int:
+    """Stream every item through `renderer`; returns how many there were."""
+    renderer.begin()
+    count = 0
+    for obj in items:
+        renderer.item(obj)
+        count += 1
+    renderer.finish()
+    return count
