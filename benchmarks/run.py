@@ -200,7 +200,11 @@ class Bench:
         m["load_before"] = os.getloadavg()[0]
         for _ in range(runs):
             if setup:
-                setup()
+                try:
+                    setup()
+                except OSError as e:
+                    m.update(status="skipped", note=f"preparing the run failed: {e}")
+                    return self.record(m)
             r = run_with_memory(argv, env=self.env, timeout=timeout, python=python)
             if r.timed_out or r.rc not in ok_codes:
                 m.update(status="skipped", note=_failure(r, timeout))
@@ -427,7 +431,8 @@ def run_all(cfg: Config) -> dict:
             run_once(b.nc(arc, "index", *quiet), env=b.env, timeout=7200)
             indexed = (state / "index").exists()
 
-        if (state / "index").exists():
+        indexed = (state / "index").exists()
+        if indexed:
             live = (state / "index").resolve()
             res["sizes"][s.key]["index_bytes"] = prepare.dir_bytes(live)
             res["sizes"][s.key]["state_bytes"] = prepare.dir_bytes(state)
@@ -666,6 +671,14 @@ def parse_args(argv: list[str]) -> Config:
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(sys.argv[1:] if argv is None else argv)
     cfg.work.mkdir(parents=True, exist_ok=True)
+    import fcntl
+
+    lock = open(cfg.work / ".bench.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"benchmarks: another run is using {cfg.work}; wait for it or pass --work", file=sys.stderr)
+        return 2
     t0 = time.monotonic()
     try:
         res = run_all(cfg)
