@@ -159,7 +159,7 @@ class _CharTable(dict):
 _TABLE = _CharTable()
 
 # Characters that can compose with a preceding character under NFC.  Built
-# lazily, only when a text needs the (rare) composition slow path.
+# lazily (~0.1 s), only when a text needs the rare composition slow path.
 _BACK_COMPOSING: frozenset[str] | None = None
 
 
@@ -167,7 +167,7 @@ def _back_composing() -> frozenset[str]:
     global _BACK_COMPOSING
     if _BACK_COMPOSING is None:
         chars = set()
-        for cp in range(0x110000):
+        for cp in range(0x30000):  # no canonical decompositions above U+2FA1D
             dec = unicodedata.decomposition(chr(cp))
             if dec and not dec.startswith("<"):
                 parts = dec.split()
@@ -310,14 +310,15 @@ def _exact_tokens(norm: str) -> Iterator[tuple[str, int, int, int]]:
             pos += 1
         else:
             run = m.group(3)
-            # run start: its unigram, plus the bigram if the run goes on
+            last = len(run) - 1
+            # the run's first char, then a bigram at every char but the last,
+            # which gets its unigram (for a one-char run that is the same term)
             yield run[0], pos, s, s + 1
-            for k in range(len(run) - 1):
+            for k in range(last):
                 yield run[k : k + 2], pos + k, s + k, s + k + 2
-            for k in range(1, len(run)):
-                if k == len(run) - 1:
-                    yield run[k], pos + k, s + k, s + k + 1
-            pos += len(run)
+            if last:
+                yield run[last], pos + last, s + last, s + last + 1
+            pos += last + 1
 
 
 def _exact_term_positions(norm: str) -> dict[str, list[int]]:

@@ -176,6 +176,8 @@ def test_word_tokens() -> None:
     assert "，" not in words
     toks = [(t.text, t.startchar, t.endchar) for t in WordAnalyzer()("ＡＢＣ公司", chars=True)]
     assert toks == [("abc", 0, 3), ("公司", 3, 5)]
+    # query mode segments without the search-mode sub-words
+    assert [t.text for t in WordAnalyzer()("高新技术开发区", mode="query")] == ["高新技术", "开发区"]
 
 
 def test_segment_words() -> None:
