@@ -82,7 +82,7 @@ def index_posts(
     wait: float = typer.Option(0.0, "--wait", min=0, metavar="SECONDS", help="Wait this long for another writer, then exit 75."),
     procs: Optional[int] = typer.Option(
         None, "--procs", min=1, metavar="N",
-        help="Processes that read and index posts in parallel (default: 2 on 2+ CPUs for batches of 400+ posts, else 1).",
+        help="Processes that read and index posts in parallel (default: 2 for batches of 400+ posts when two CPUs are idle, else 1).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
 ) -> int:
