@@ -1017,12 +1017,8 @@ class WordFrequency(Format):
 
 def _varints(nums: Iterable[int], out: bytearray) -> None:
     """Append non-negative ints to *out* as LEB128 varints."""
-    append = out.append
-    for d in nums:
-        while d >= 0x80:
-            append((d & 0x7F) | 0x80)
-            d >>= 7
-        append(d)
+    small = _VARINT
+    out += b"".join([small[d] if d < 16384 else _varint(d) for d in nums])
 
 
 def _read_varints(data: bytes, pos: int, count: int) -> tuple[list[int], int]:
@@ -1359,21 +1355,23 @@ class _CompactFieldWriter(W3FieldWriter):
         fixed = self._format.fixed_value_size()
         ti = W3TermInfo()
         n = len(ids)
+        if n <= limit:  # one block: most terms
+            chunks = [(ids, weights, values, lens)]
+        else:
+            chunks = [
+                (ids[k : k + limit], weights[k : k + limit], values[k : k + limit], lens[k : k + limit])
+                for k in range(0, n, limit)
+            ]
         blocks = []
-        for start in range(0, n, limit):
-            end = min(n, start + limit)
-            bids = ids[start:end] if n > limit else ids
-            bw = array("f", weights[start:end] if n > limit else weights)
-            blens = [ln for ln in (lens[start:end] if n > limit else lens) if ln]
+        last = len(chunks) - 1
+        for c, (bids, bweights, bvalues, blens) in enumerate(chunks):
+            bw = array("f", bweights)
+            if 0 in blens:
+                blens = [ln for ln in blens if ln]
             minlen = min(blens) if blens else None
             maxlen = max(blens) if blens else 0
             maxw = max(0.0, max(bw))
-            blocks.append(
-                _block_bytes(
-                    bids, bw, values[start:end] if n > limit else values,
-                    fixed, compression, maxw, minlen, maxlen, end == n,
-                )
-            )
+            blocks.append(_block_bytes(bids, bw, bvalues, fixed, compression, maxw, minlen, maxlen, c == last))
             # the statistics W3TermInfo.add_block keeps
             ti._weight += sum(bw)
             ti._df += len(bids)
@@ -1381,12 +1379,14 @@ class _CompactFieldWriter(W3FieldWriter):
                 ti._minlength = minlen
             elif minlen is not None:
                 ti._minlength = min(ti._minlength, minlen)
-            ti._maxlength = max(ti._maxlength, maxlen)
-            ti._maxweight = max(ti._maxweight, maxw)
+            if maxlen > ti._maxlength:
+                ti._maxlength = maxlen
+            if maxw > ti._maxweight:
+                ti._maxweight = maxw
             if ti._minid is None:
                 ti._minid = bids[0]
             ti._maxid = bids[-1]
-        data = b"".join(blocks)
+        data = b"".join(blocks) if last else blocks[0]
         postfile = self._postfile
         ti.set_extent(postfile.tell(), len(data))
         postfile.write(data)
