@@ -245,6 +245,7 @@ class Archive:
 
         result = AddResult()
         with write_lock(self.state_dir, wait=wait, command="newsctl add"):
+            self._catch_up()
             known = _KnownPosts(self)
             docs: list[tuple[Path, object]] = []
             for label, data, src, err in items:
@@ -284,6 +285,16 @@ class Archive:
 
                 index_added(self, docs)
         return result
+
+    def _catch_up(self) -> None:
+        """Index files an interrupted add (or a scraper) left unindexed, so duplicate checks see them.
+
+        Only when a usable index exists: without one, the add itself builds it.
+        """
+        from .sync import _new_result, sync_locked
+
+        if idx.index_state(self.state_dir) == "ok":
+            sync_locked(self, _new_result())
 
     # --- reading one post, figures (read-only; used by `show` and `stats`) ---------
 

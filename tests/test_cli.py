@@ -204,3 +204,13 @@ def test_installed_newsctl_runs_as_a_process(tmp_path: Path):
     assert hits[0]["snippet"][s:e] == "高新区"
     help_run = subprocess.run([exe, "--help"], capture_output=True, text=True, env=env)
     assert help_run.returncode == 0 and "search" in help_run.stdout
+
+
+def test_a_post_left_unindexed_by_a_killed_add_still_counts_as_a_duplicate(capsys, empty: Path):
+    run(capsys, "--archive", str(empty), "add", str(DATA / "2021-12-08-202112082206672930.md"))
+    # as if `add` was killed after writing the file and before committing the index
+    shutil.copy(DATA / NW, empty / "_posts" / NW)
+    code, _, err = run(capsys, "--archive", str(empty), "add", str(DATA / NW))
+    assert code == 0 and "added 0, duplicate 1, failed 0" in err
+    assert len(list((empty / "_posts").iterdir())) == 2
+    assert NW[:-3] in [r["id"] for r in listed(capsys, empty)]
