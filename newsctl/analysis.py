@@ -134,6 +134,10 @@ def _map_char(ch: str) -> str:
 
     Iterated to a fixed point so that normalising twice changes nothing.
     """
+    if unicodedata.category(ch) == "Cs":
+        # a lone surrogate (undecodable bytes via surrogateescape) cannot be
+        # UTF-8 encoded into a term: it becomes the replacement character
+        return "\ufffd"
     t2s = _t2s_table()
     cur = ch
     for _ in range(6):
@@ -1397,8 +1401,12 @@ class CompactCodec(W3Codec):
     """Whoosh's W3 codec with compact posting blocks (same files, same terms).
 
     Pass it to every writer: ``ix.writer(codec=analysis.CompactCodec())``.
-    Each segment records its codec, so segments written by the default codec
-    stay readable side by side.  ``inlinelimit`` keeps Whoosh's default.
+    Each segment records its codec (pickled in the TOC: this class must stay
+    importable here), so segments written by the default codec stay readable
+    side by side.  Posting lists are never inlined into the term table
+    (``inlinelimit`` is accepted for compatibility only; 1 is W3's default,
+    which never inlines either).  Blocks over 96 bytes are zlib'd at
+    *compression* when that makes them smaller.
     """
 
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = 1) -> None:

@@ -90,6 +90,7 @@ def _grep(texts: list[str], literal: str) -> set[int]:
         ("\u3000北京\u00a0上海", " 北京 上海"),  # ideographic and no-break spaces
         ("a\u200bb\ufeffc\u00adD", "abcd"),  # invisible format characters dropped
         ("㈱", "(株)"),  # NFKC expands
+        ("a\udcffb", "a\ufffdb"),  # lone surrogate (argv with bad bytes): U+FFFD
     ],
 )
 def test_normalize(raw: str, want: str) -> None:
