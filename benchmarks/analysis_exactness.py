@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--posts", type=int, default=0, help="index only the first N posts (default all)")
     ap.add_argument("--procs", type=int, nargs="+", default=[1, 2], help="writer processes to time (default 1 2)")
-    ap.add_argument("--limitmb", type=int, default=1024, help="writer pool memory per process, MB (default 1024)")
+    ap.add_argument("--limitmb", type=int, default=3072, help="writer pool memory per process, MB (default 3072: no spill for 24k posts)")
     ap.add_argument("--merge", action="store_true", help="with procs>1, merge the sub-segments into one (slow: serial)")
     ap.add_argument("--random", type=int, default=150, help="random substring queries (default 150)")
     ap.add_argument("--workdir", type=Path, default=None, help="scratch folder (default a temp dir)")
