@@ -949,7 +949,9 @@ def iter_sorted(
     """(number matched, stored fields in date order) without scoring."""
     from whoosh import sorting
 
-    facet = sorting.MultiFacet([sorting.FieldFacet("date", reverse=newest_first), sorting.FieldFacet("path")])
+    # date is a column (fast); equal dates keep index order. A second facet on
+    # `path` (not a column) costs 0.4 s on 24,090 posts: it reads every posting list.
+    facet = sorting.FieldFacet("date", reverse=newest_first)
     results = searcher.search(q, limit=limit or None, sortedby=facet)
     total = len(results)  # every match, not just the first `limit`
 

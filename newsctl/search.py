@@ -140,7 +140,7 @@ def run_search(archive: "Archive", query: str, options: SearchOptions, *, count_
             return SearchResult(total=total, hits=iter(()), fallbacks=fallbacks, explanation=explanation)
 
         if options.sort == "date":
-            sortedby: Any = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("path")])
+            sortedby: Any = sorting.FieldFacet("date", reverse=True)
         else:
             sortedby = sorting.MultiFacet([sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True)])
         want = options.offset + options.limit if options.limit else None
