@@ -114,10 +114,17 @@ def _t2s_table() -> dict[str, str]:
     """
     global _T2S
     if _T2S is None:
+        import importlib.util
         import json
-        from importlib import resources
+        import os
 
-        raw = resources.files("zhconv").joinpath("zhcdict.json").read_bytes()
+        # locate zhconv without importing it: its __init__ imports pkg_resources (~0.08 s)
+        spec = importlib.util.find_spec("zhconv")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("zhconv is not installed")
+        folder = next(iter(spec.submodule_search_locations))
+        with open(os.path.join(folder, "zhcdict.json"), "rb") as f:
+            raw = f.read()
         table = json.loads(raw.decode("utf-8"))["zh2Hans"]
         _T2S = {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1}
     return _T2S

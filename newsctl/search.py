@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import index as idx
 from .errors import PostError, QueryError
-from .query import And, Node, Text, describe, parse_query, text_match, texts, to_whoosh
+from .query import And, Node, Or, Text, describe, parse_query, text_match, texts, to_whoosh
 from .records import Hit, PostRecord
 
 if TYPE_CHECKING:
@@ -110,6 +110,22 @@ def _proximity(replace: dict[Text, Node]) -> list[Any]:
     return extras
 
 
+def _conjunctive(node: Node) -> bool:
+    """No OR above any positive term: then a match of the whole means a match of each."""
+    if isinstance(node, And):
+        return all(_conjunctive(i) for i in node.items)
+    return not isinstance(node, Or)
+
+
+def _with_proximity(q: Any, replace: dict[Text, Node]) -> Any:
+    from whoosh import query as wq
+
+    try:
+        return wq.AndMaybe(q, wq.Or(_proximity(replace)))
+    except Exception:  # proximity is a nicety; never fail a search over it
+        return q
+
+
 def run_search(archive: "Archive", query: str, options: SearchOptions, *, count_only: bool = False) -> SearchResult:
     """Parse, match, rank; hits are produced lazily (snippets read post files)."""
     from whoosh import query as wq
@@ -120,32 +136,49 @@ def run_search(archive: "Archive", query: str, options: SearchOptions, *, count_
     ix = idx.open_index(archive.state_dir)
     searcher = ix.searcher()
     try:
-        q, replace, fallbacks = match_query(searcher, node)
-        if replace:
-            try:
-                q = wq.AndMaybe(q, wq.Or(_proximity(replace)))
-            except Exception:  # proximity is a nicety; never fail a search over it
-                pass
         filt = idx.filter_query(categories=options.categories, tags=options.tags, start=options.since, end=options.until)
         if isinstance(filt, wq.Every):
             filt = None
-        explanation = describe(node)
-        if fallbacks:
-            explanation += "\n" + "\n".join(f.message() for f in fallbacks)
-        explanation += f"\nwhoosh: {q!r}" + (f"\nfilter: {filt!r}" if filt is not None else "")
-        if count_only:
-            matched = searcher.docs_for_query(q if filt is None else wq.And([q, filt]))
-            total = sum(1 for _ in matched)
-            searcher.close()
-            return SearchResult(total=total, hits=iter(()), fallbacks=fallbacks, explanation=explanation)
-
         if options.sort == "date":
             sortedby: Any = sorting.FieldFacet("date", reverse=True)
         else:
             sortedby = sorting.MultiFacet([sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True)])
         want = options.offset + options.limit if options.limit else None
-        results = searcher.search(q, limit=want, sortedby=sortedby, filter=filt, terms=False)
-        total = len(results)
+
+        def run(q: Any) -> Any:
+            if count_only:
+                return sum(1 for _ in searcher.docs_for_query(q if filt is None else wq.And([q, filt])))
+            return searcher.search(q, limit=want, sortedby=sortedby, filter=filt, terms=False)
+
+        def size(results: Any) -> int:
+            return results if isinstance(results, int) else len(results)
+
+        if _conjunctive(node):
+            # Every positive term matched something when the whole query did:
+            # look for terms to fall back on only when it found nothing.
+            q = to_whoosh(node)
+            if isinstance(q, wq.Not):
+                q = wq.And([wq.Every(), q])
+            results = run(q)
+            replace, fallbacks = {}, []
+            if size(results) == 0:
+                q, replace, fallbacks = match_query(searcher, node)
+                if replace:
+                    q = _with_proximity(q, replace)
+                    results = run(q)
+        else:
+            q, replace, fallbacks = match_query(searcher, node)
+            if replace:
+                q = _with_proximity(q, replace)
+            results = run(q)
+        total = size(results)
+        explanation = describe(node)
+        if fallbacks:
+            explanation += "\n" + "\n".join(f.message() for f in fallbacks)
+        explanation += f"\nwhoosh: {q!r}" + (f"\nfilter: {filt!r}" if filt is not None else "")
+        if count_only:
+            searcher.close()
+            return SearchResult(total=total, hits=iter(()), fallbacks=fallbacks, explanation=explanation)
     except BaseException:
         searcher.close()
         raise
