@@ -41,6 +41,7 @@ class Run:
     tree_kb: int | None = None  # peak of the sampled sum over the process tree
     timed_out: bool = False
     cpu_seconds: float | None = None  # user + system time of the command and its waited-for children
+    others: float | None = None  # CPUs' worth of time used by other processes during the run (0.0-cores)
 
     def brief(self) -> dict:
         d = asdict(self)
@@ -75,6 +76,7 @@ def run_once(
     the harness runs one command at a time.
     """
     before = _children_cpu()
+    busy0 = machine_busy()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         argv,
@@ -93,7 +95,34 @@ def run_once(
         out, err = proc.communicate()
         return Run(time.perf_counter() - t0, -9, out, err, timed_out=True)
     seconds = time.perf_counter() - t0
-    return Run(seconds, proc.returncode, out, err, cpu_seconds=_children_cpu() - before)
+    cpu = _children_cpu() - before
+    return Run(seconds, proc.returncode, out, err, cpu_seconds=cpu, others=_others(busy0, cpu, seconds))
+
+
+def machine_busy() -> float:
+    """CPU seconds spent so far by the whole machine (all CPUs, not idle or waiting for I/O)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _others(busy0: float, own_cpu: float, seconds: float) -> float | None:
+    """Average number of CPUs kept busy by anything but the measured command."""
+    if seconds <= 0:
+        return None
+    return max(0.0, (machine_busy() - busy0 - own_cpu) / seconds)
+
+
+def others_now(window: float = 0.3) -> float:
+    """CPUs busy with other processes right now (the harness itself sleeps meanwhile)."""
+    b0 = machine_busy()
+    time.sleep(window)
+    return max(0.0, (machine_busy() - b0) / window)
 
 
 def _children_cpu() -> float:
@@ -110,6 +139,8 @@ def run_with_memory(
     python: str | None = None,
 ) -> Run:
     """Run a command inside a fresh wrapper process that reports its peak memory."""
+    before = _children_cpu()
+    busy0 = machine_busy()
     with tempfile.TemporaryDirectory(prefix="newsctl-bench-") as tmp:
         out_path = Path(tmp) / "stdout"
         report = Path(tmp) / "report.json"
@@ -130,6 +161,7 @@ def run_with_memory(
             return Run(0.0, -1, b"", proc.stderr or b"measure wrapper failed")
         data = json.loads(report.read_text())
         stdout = out_path.read_bytes() if out_path.exists() else b""
+        wrapper_cpu = _children_cpu() - before  # the command, its children and the wrapper's sampling
         return Run(
             seconds=data["seconds"],
             rc=data["rc"],
@@ -139,6 +171,7 @@ def run_with_memory(
             tree_kb=data["tree_kb"],
             timed_out=data["timed_out"],
             cpu_seconds=data.get("cpu_seconds"),
+            others=_others(busy0, wrapper_cpu, data["seconds"]),
         )
 
 

@@ -162,6 +162,10 @@ def measurement_rows(res: dict) -> list[list[str]]:
                 extra.append(f"{m['posts_per_s']:,.0f} posts/s")
             if "tree_mb" in m:
                 extra.append(f"peak {mb(m['tree_mb'])} (largest process {mb(m['maxrss_mb'])})")
+            if m.get("redone"):
+                extra.append(f"{m['redone']} run(s) re-done: other processes were busy")
+            if (m.get("others") or 0) > 0.25:
+                extra.append(f"other processes used up to {m['others']:.2f} CPUs during a kept run")
             if m.get("note"):
                 extra.append(m["note"])
             rows.append([m["name"], m.get("archive") or "—", f"`{m.get('command', '')}`", secs(m["median"]), secs(m.get("cpu")), spread, str(m["n"]), "; ".join(extra)])
@@ -229,18 +233,20 @@ def render(res: dict, *, json_path: Path, project: Path) -> str:
         + (f", {res['config']['big_index_runs']} on {big}" if big else "")
         + f"; the whole run took {res.get('wall_seconds', 0) / 60:.0f} min. Raw figures: `{rel_json}`."
     )
-    ls, le = mi.get("load_start"), mi.get("load_end")
-    loads = [m.get("load_before") for m in res["measurements"] if m.get("load_before") is not None]
+    ms = list(res["measurements"])
     for per_arc in res.get("queries", {}).values():
         for row in per_arc.values():
-            loads += [t.get("load_before") for t in row.values() if isinstance(t, dict) and t.get("load_before") is not None]
-    if ls and le:
+            ms += [t for t in row.values() if isinstance(t, dict)]
+    kept = [m["others"] for m in ms if m.get("status") == "ok" and m.get("others") is not None]
+    redone = sum(m.get("redone") or 0 for m in ms)
+    if kept:
         out.append("")
         out.append(
-            f"Load average (1 min) at the start {ls[0]:.2f}, at the end {le[0]:.2f}"
-            + (f", highest before a measurement {max(loads):.2f}" if loads else "")
-            + f" on {mi.get('cores')} cores: above about 1, other processes shared the CPU and wall times are inflated; "
-            "the CPU column is less affected."
+            f"Other processes share this machine. Before each measurement the harness waited for them to calm down "
+            f"({res.get('waited_seconds', 0):.0f} s in all), and a timed run during which they kept more than "
+            f"{res['config'].get('max_others', 0.25)} CPUs busy was done again ({redone} runs re-done). "
+            f"In the runs kept, other processes used at most {max(kept):.2f} CPUs "
+            f"(median over measurements {sorted(kept)[len(kept) // 2]:.2f}) of {mi.get('cores')}."
         )
     out.append("")
     out.append("### Machine")
@@ -277,7 +283,7 @@ def render(res: dict, *, json_path: Path, project: Path) -> str:
         "Peak memory is the peak of the summed RSS of the command's whole process tree, sampled every 50 ms "
         "by a fresh wrapper process (`benchmarks/measure.py`); *largest process* is the wrapper's "
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`. *CPU* is user + system time of the command and its children "
-        "(more than the wall time when it uses both cores)."
+        "(more than the wall time when it uses both cores; much less when it waits)."
     )
     for arc in (small, big):
         if not arc or not res.get("queries", {}).get(arc):

@@ -51,7 +51,7 @@ sys.path.insert(0, str(HERE))
 
 import prepare  # noqa: E402
 import report  # noqa: E402
-from measure import Run, run_once, run_with_memory, summarize  # noqa: E402
+from measure import Run, others_now, run_once, run_with_memory, summarize  # noqa: E402
 from queries import QUERIES, Query, by_key  # noqa: E402
 
 PROJECT = HERE.parent
@@ -75,6 +75,9 @@ class Config:
     queries: tuple[Query, ...]
     big: bool
     slow_limit: float  # a fast command slower than this is run once only
+    max_others: float  # CPUs other processes may keep busy during a timed run
+    quiet_wait: float  # seconds to wait for a quiet machine before a measurement
+    total_wait: float  # ... and over the whole run
 
 
 @dataclass
@@ -117,6 +120,7 @@ class Bench:
         )
         self.env = env
         self.results: dict = {"measurements": [], "queries": {}, "features": {}, "sizes": {}}
+        self.waited = 0.0  # seconds spent waiting for a quiet machine
 
     # a measurement is a dict; `status` ok|skipped, `note` says why or how
     def short(self, command: str) -> str:
@@ -132,6 +136,17 @@ class Bench:
         log(f"  {m['name']} [{m.get('archive') or '-'}]: " + (f"{med:.3f}s" if med is not None else status) + (f" ({m['note']})" if m.get("note") and status != "ok" else ""))
         return m
 
+    def settle(self) -> float:
+        """Wait (up to --quiet-wait s) until other processes leave the CPUs alone; what they use now."""
+        deadline = time.monotonic() + self.cfg.quiet_wait
+        while True:
+            t0 = time.monotonic()
+            others = others_now()
+            if others <= self.cfg.max_others or time.monotonic() >= deadline or self.waited >= self.cfg.total_wait:
+                return others
+            time.sleep(2.0)
+            self.waited += time.monotonic() - t0
+
     def fast(
         self,
         name: str,
@@ -142,40 +157,49 @@ class Bench:
         shell: bool = False,
         ok_codes: tuple[int, ...] = OK_FOUND,
         runs: int | None = None,
-        warmup: bool = True,
         timeout: float = 600.0,
         store: bool = True,
-        setup=None,
         display: str | None = None,
     ) -> dict:
-        """Median wall time of `runs` runs (after a warm-up); skipped if the command fails."""
+        """Median wall time of `runs` runs after a warm-up; skipped if the command fails.
+
+        A run during which other processes kept more than --max-others CPUs
+        busy is done again (at most `runs` times per measurement); the
+        number re-done is kept in `redone`.
+        """
         runs = runs or self.cfg.runs
         m = {"name": name, "archive": archive, "command": display or (argv if isinstance(argv, str) else " ".join(map(str, argv)))}
+        m["load_before"] = os.getloadavg()[0]
+        m["others_before"] = self.settle()
         times: list[float] = []
         cpus: list[float] = []
-        m["load_before"] = os.getloadavg()[0]
+        others: list[float] = []
+        redone = 0
+        warm = True
         last: Run | None = None
-        total = runs + (1 if warmup else 0)
-        for i in range(total):
-            if setup:
-                setup()
+        while len(times) < runs:
             r = run_once(argv, env=self.env, cwd=cwd, shell=shell, timeout=timeout)
             last = r
             if r.timed_out or r.rc not in ok_codes:
                 m.update(status="skipped", note=_failure(r, timeout))
                 return self.record(m) if store else m
-            if i > 0 or not warmup:
-                times.append(r.seconds)
-                cpus.append(r.cpu_seconds or 0.0)
-            if r.seconds > self.cfg.slow_limit and (times or i == 0):
-                if not times:
-                    times.append(r.seconds)
-                    cpus.append(r.cpu_seconds or 0.0)
+            slow = r.seconds > self.cfg.slow_limit
+            if warm and not slow:
+                warm = False
+                continue
+            if not slow and r.others is not None and r.others > self.cfg.max_others and redone < runs:
+                redone += 1
+                continue
+            times.append(r.seconds)
+            cpus.append(r.cpu_seconds or 0.0)
+            others.append(r.others or 0.0)
+            if slow:
                 m["note"] = f"slower than {self.cfg.slow_limit:g} s: measured once"
                 break
         s = summarize(times)
         assert s and last
-        m.update(status="ok", median=s.median, low=s.low, high=s.high, n=s.n, values=s.values, rc=last.rc, cpu=summarize(cpus).median)
+        m.update(status="ok", median=s.median, low=s.low, high=s.high, n=s.n, values=s.values, rc=last.rc,
+                 cpu=summarize(cpus).median, others=max(others), redone=redone)
         m["_stdout"] = last.stdout
         m["_stderr"] = last.stderr
         return self.record(m) if store else m
@@ -196,8 +220,9 @@ class Bench:
     ) -> dict:
         """Runs in a fresh memory-measuring wrapper each (no warm-up: setup resets state)."""
         m = {"name": name, "archive": archive, "command": display or " ".join(map(str, argv))}
-        times, rss, tree, cpus = [], [], [], []
+        times, rss, tree, cpus, others = [], [], [], [], []
         m["load_before"] = os.getloadavg()[0]
+        m["others_before"] = self.settle()
         for _ in range(runs):
             if setup:
                 try:
@@ -216,6 +241,7 @@ class Bench:
                     return self.record(m)
             times.append(r.seconds)
             cpus.append(r.cpu_seconds or 0.0)
+            others.append(r.others or 0.0)
             rss.append(r.maxrss_kb or 0)
             tree.append(r.tree_kb or 0)
         s = summarize(times)
@@ -228,6 +254,7 @@ class Bench:
             n=s.n,
             values=s.values,
             cpu=summarize(cpus).median,
+            others=max(others),
             maxrss_mb=max(rss) / 1024,
             tree_mb=max(tree) / 1024,
         )
@@ -314,7 +341,8 @@ def machine_info(cfg: Config) -> dict:
         return subprocess.run(["git", *a], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
 
     info["commit"] = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    dirty = [l[3:] for l in git("status", "--porcelain", "--", "newsctl").splitlines()]
+    porcelain = subprocess.run(["git", "status", "--porcelain", "--", "newsctl", "pyproject.toml"], cwd=PROJECT, capture_output=True, text=True).stdout
+    dirty = [l[3:] for l in porcelain.splitlines() if l.strip()]
     info["dirty"] = dirty
     return info
 
@@ -353,6 +381,7 @@ def run_all(cfg: Config) -> dict:
         "big_index_runs": cfg.big_index_runs,
         "procs": cfg.procs,
         "only": sorted(cfg.only),
+        "max_others": cfg.max_others,
         "newsctl": cfg.newsctl,
     }
     res["machine"] = machine_info(cfg)
@@ -532,6 +561,7 @@ def run_all(cfg: Config) -> dict:
         if "add" in cfg.only and s.role == "small":
             _writes(b, cfg, s, add_dir, indexed, add_f, has_rebuild, quiet)
 
+    res["_waited"] = b.waited
     return res
 
 
@@ -643,6 +673,10 @@ def parse_args(argv: list[str]) -> Config:
     ap.add_argument("--big-procs", default="default", help="the one --procs value for the larger archive's full index (default: default)")
     ap.add_argument("--queries", help="comma-separated query keys (default: all)")
     ap.add_argument("--no-big", action="store_true", help="skip the four-copies archive")
+    ap.add_argument("--max-others", type=float, default=0.25,
+                    help="a timed run during which other processes kept more CPUs than this busy is done again (default 0.25)")
+    ap.add_argument("--quiet-wait", type=float, default=30.0,
+                    help="seconds to wait before a measurement for other processes to calm down (default 30; 0 = never wait)")
     ns = ap.parse_args(argv)
     only = set(SECTIONS) if not ns.only else {s.strip() for s in ns.only.split(",") if s.strip()}
     bad = only - set(SECTIONS)
@@ -665,6 +699,9 @@ def parse_args(argv: list[str]) -> Config:
         queries=by_key(ns.queries.split(",") if ns.queries else None),
         big=not ns.no_big,
         slow_limit=30.0,
+        max_others=ns.max_others,
+        quiet_wait=ns.quiet_wait,
+        total_wait=900.0,
     )
 
 
@@ -686,6 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks: {e}", file=sys.stderr)
         return 2
     res["wall_seconds"] = time.monotonic() - t0
+    res["waited_seconds"] = res.pop("_waited", 0.0)
     res["machine"]["load_end"] = os.getloadavg()
     default_out = (PROJECT / "docs" / "benchmarks.md").resolve()
     json_path = HERE / "results" / "latest.json" if cfg.out == default_out else cfg.out.with_suffix(".json")
