@@ -6,6 +6,8 @@ import dataclasses
 import sys
 from enum import Enum
 
+from pathlib import Path
+
 import typer
 
 from ..errors import EXIT_FOUND
@@ -25,7 +27,11 @@ def _complete_ids(ctx: typer.Context, incomplete: str) -> list[str]:
 
         # while completing, the global options are parsed but their callback has not run
         params = ctx.find_root().params
-        arc = Runtime(archive=params.get("archive"), index_dir=params.get("index_dir")).open_archive()
+        archive, index_dir = params.get("archive"), params.get("index_dir")
+        arc = Runtime(
+            archive=Path(archive) if archive else None,  # not yet converted while completing
+            index_dir=Path(index_dir) if index_dir else None,
+        ).open_archive()
         stems = [p.stem for p in arc.post_paths()]
     except Exception:  # completion must never print an error into the user's prompt
         return []
