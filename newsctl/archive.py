@@ -12,7 +12,6 @@ The CLI is glue over this class; scripts can use it directly:
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path

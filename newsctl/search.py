@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from . import index as idx
-from .errors import PostError, QueryError
+from .errors import PostError
 from .query import And, Node, Or, Text, describe, parse_query, text_match, texts, to_whoosh
 from .records import Hit, PostRecord
 

@@ -11,7 +11,7 @@ import signal
 import sys
 from typing import Sequence
 
-from ..errors import EXIT_ERROR, EXIT_INTERRUPTED, NewsctlError
+from ..errors import EXIT_INTERRUPTED, NewsctlError
 from . import add_cmd, check_cmd, index_cmd, list_cmd, search_cmd, show_cmd, stats_cmd, status_cmd  # noqa: F401  (registers the commands)
 from .app import app
 

@@ -5,7 +5,6 @@ Kept light: nothing heavy is imported here, so `newsctl --help` is fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from enum import Enum
