@@ -93,7 +93,10 @@ QUERIES: tuple[Query, ...] = (
         ("APEC",),
         ("APEC",),
         rg_flags=("-i",),
-        note="case-insensitive in all three tools",
+        exact=False,
+        note="rg and FTS5 read the raw file, so they also match inside the random video id of a source URL "
+        "(2 of the corpus's posts: `…/VIDEPaPecDj…`, `…UAPECCihl…`); newsctl matches ASCII as whole words of "
+        "title and text, and does not index the source link as text",
     ),
 )
 

@@ -199,10 +199,13 @@ def query_rows(res: dict, arc: str, queries: dict) -> tuple[list[list[str]], lis
         rh, fh = _hits(rg), _hits(fts)
         q = kinds.get(key)
         agree = []
+        exact = q.exact if q else True
         if rh is not None and nh is not None:
-            agree.append("newsctl = rg" if nh == rh else f"**newsctl {nh - rh:+d} vs rg**")
+            agree.append("newsctl = rg" if nh == rh else (f"**newsctl {nh - rh:+d} vs rg**" if exact else f"newsctl {nh - rh:+d} vs rg (expected: see note)"))
         if rh is not None and fh is not None:
             agree.append("FTS5 = rg" if fh == rh else f"**FTS5 {fh - rh:+d} vs rg**")
+        if q and q.note and (nh != rh or fh != rh):
+            notes.append(f"`{key}`: {q.note}.")
         ratio = ""
         if _med(top) is not None and _med(rg):
             ratio = f"{top['median'] / rg['median']:.2f}"

@@ -673,6 +673,8 @@ def parse_args(argv: list[str]) -> Config:
     ap.add_argument("--big-procs", default="default", help="the one --procs value for the larger archive's full index (default: default)")
     ap.add_argument("--queries", help="comma-separated query keys (default: all)")
     ap.add_argument("--no-big", action="store_true", help="skip the four-copies archive")
+    ap.add_argument("--render", type=Path, metavar="JSON",
+                    help="measure nothing: write the report (--out, default docs/benchmarks.md) from a saved results file")
     ap.add_argument("--max-others", type=float, default=0.25,
                     help="a timed run during which other processes kept more CPUs than this busy is done again (default 0.25)")
     ap.add_argument("--quiet-wait", type=float, default=30.0,
@@ -684,6 +686,11 @@ def parse_args(argv: list[str]) -> Config:
         ap.error(f"unknown section(s): {', '.join(sorted(bad))}")
     work = ns.work.resolve()
     out = ns.out or (work / "benchmarks-quick.md" if ns.quick else PROJECT / "docs" / "benchmarks.md")
+    if ns.render:
+        res = json.loads(ns.render.read_text("utf-8"))
+        report.write(out.resolve(), res, json_path=ns.render.resolve(), project=PROJECT)
+        print(f"wrote {out} from {ns.render}", file=sys.stderr)
+        raise SystemExit(0)
     return Config(
         quick=ns.quick,
         runs=ns.runs or (3 if ns.quick else 5),
