@@ -286,7 +286,9 @@ def render(res: dict, *, json_path: Path, project: Path) -> str:
         "Peak memory is the peak of the summed RSS of the command's whole process tree, sampled every 50 ms "
         "by a fresh wrapper process (`benchmarks/measure.py`); *largest process* is the wrapper's "
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`. *CPU* is user + system time of the command and its children "
-        "(more than the wall time when it uses both cores; much less when it waits)."
+        "(more than the wall time when it uses both cores; much less when it waits). Commands run with "
+        "`PYTHONDONTWRITEBYTECODE` unset, so newsctl's modules are compiled once and then loaded from "
+        "`__pycache__`, as after a normal install."
     )
     for arc in (small, big):
         if not arc or not res.get("queries", {}).get(arc):
