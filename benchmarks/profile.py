@@ -64,6 +64,8 @@ def main(argv: list[str]) -> int:
             shutil.copytree(work / "a24k" / "_posts", scratch / "_posts")
             if archive == "COPY":
                 shutil.copytree(work / "a24k" / ".newsctl", scratch / ".newsctl", symlinks=True)
+                # new inodes/ctimes: let newsctl re-check the copies before the profiled command
+                subprocess.run([str(ns.venv / "bin" / "newsctl"), "--archive", str(scratch), "index", "--quiet"], check=True)
             archive = str(scratch)
         if not Path(archive, ".newsctl").exists() and "NOINDEX" not in table[name][0]:
             print(f"profile: skip {name}: {archive} has no index (run benchmarks/run.py first)", file=sys.stderr)

@@ -578,6 +578,11 @@ def _writes(b: Bench, cfg: Config, s: ArchiveSpec, add_dir: Path, indexed: bool,
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(arc / "_posts", scratch / "_posts")  # copy2: same mtimes
         shutil.copytree(arc / ".newsctl", scratch / ".newsctl", symlinks=True)
+        # The copies have new inodes and ctimes, which newsctl notices and checks (reading every
+        # post once); let an untimed `index` do that, so `add` finds the archive as a user's would.
+        r = run_once(b.nc(scratch, "index", *quiet), env=b.env, timeout=3600)
+        if r.rc != 0:
+            raise OSError(f"settling the copy with `newsctl index` failed: {_failure(r, 3600)}")
 
     def added(_r: Run) -> str | None:
         n = sum(1 for _ in os.scandir(scratch / "_posts"))
