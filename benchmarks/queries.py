@@ -11,7 +11,7 @@ Each query is run three ways on the same `_posts/`:
 
 `exact` says whether all three should report the same number of posts: they
 should whenever the query is a plain substring test over title and body.
-Counts in the corpus (24,090 posts, `rg -l`) are noted for orientation.
+The post counts per query are in the report.
 """
 
 from __future__ import annotations
@@ -61,17 +61,17 @@ class Query:
 
 
 QUERIES: tuple[Query, ...] = (
-    Query("习近平", "frequent term (7,257 posts)", ("习近平",), ("习近平",)),
-    Query("高质量发展", "frequent 5-character term (3,224)", ("高质量发展",), ("高质量发展",)),
-    Query("高新区", "rare term, the issue's example (68)", ("高新区",), ("高新区",)),
-    Query("区块链", "rare term (18)", ("区块链",), ("区块链",)),
-    Query('"人类命运共同体"', "phrase (724)", ('"人类命运共同体"',), ("人类命运共同体",)),
-    Query("鸡", "one-character term, rare (113)", ("鸡",), ("鸡",)),
-    Query("水", "one-character term, frequent (7,198)", ("水",), ("水",)),
-    Query("李强 河南", "two terms, both required (12)", ("李强", "河南"), ("李强", "河南")),
+    Query("习近平", "frequent term", ("习近平",), ("习近平",)),
+    Query("高质量发展", "frequent 5-character term", ("高质量发展",), ("高质量发展",)),
+    Query("高新区", "rare term, the issue's example", ("高新区",), ("高新区",)),
+    Query("区块链", "rare term", ("区块链",), ("区块链",)),
+    Query('"人类命运共同体"', "phrase", ('"人类命运共同体"',), ("人类命运共同体",)),
+    Query("鸡", "one-character term, rare", ("鸡",), ("鸡",)),
+    Query("水", "one-character term, frequent", ("水",), ("水",)),
+    Query("李强 河南", "two terms, both required", ("李强", "河南"), ("李强", "河南")),
     Query(
         "台风 date:2023-07",
-        "date-filtered in the query (9)",
+        "date-filtered in the query",
         ("台风 date:2023-07",),
         ("台风",),
         glob="2023-07-*",
@@ -80,7 +80,7 @@ QUERIES: tuple[Query, ...] = (
     ),
     Query(
         "经济 --since 2022-01 --until 2022-12",
-        "frequent term, date flags (1,372)",
+        "frequent term, date flags",
         ("经济", "--since", "2022-01", "--until", "2022-12"),
         ("经济",),
         glob="2022-*",

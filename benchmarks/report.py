@@ -351,7 +351,9 @@ same files in the same run. Reproduce with:
     python benchmarks/run.py           # full run, well under an hour on 2 cores; rewrites this file
     python benchmarks/run.py --quick   # smoke test in a minute or two (report in benchmarks/work/)
 
-See `python benchmarks/run.py --help` for `--runs`, `--work`, `--only` and the rest.
+See `python benchmarks/run.py --help` for `--runs`, `--work`, `--only`, `--render` and the rest.
+The profiles quoted below come from `python benchmarks/profile.py [--index]` (pyinstrument on the
+same archives; text profiles in `benchmarks/profiles/`).
 
 """
 
