@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tarfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +12,19 @@ import pytest
 TESTS = Path(__file__).parent
 DATA_POSTS = TESTS / "data" / "posts"
 CORPUS = TESTS.parent.parent / "shared" / "corpus"  # <repo>/../shared/corpus
+EXAMPLE_ARCHIVE = TESTS.parent / "examples" / "archive"
+
+
+def copy_example_archive(dest: Path, src: Path = EXAMPLE_ARCHIVE) -> Path:
+    """Copy the bundled example archive's posts (only `_posts/`) to `dest`.
+
+    The README's first set-up command indexes examples/archive in place, so a
+    checkout may hold examples/archive/.newsctl; tests must start from the posts
+    alone, never from whatever index (or config) a user's run left there.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src / "_posts", dest / "_posts")
+    return dest
 
 
 @pytest.fixture(scope="session")

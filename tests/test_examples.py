@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -26,7 +27,7 @@ needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not inst
 def env(tmp_path_factory) -> dict[str, str]:
     assert (BIN / "newsctl").exists(), f"newsctl is not installed in {BIN}"
     work = tmp_path_factory.mktemp("examples")
-    shutil.copytree(EXAMPLES / "archive", work / "arc")
+    copy_example_archive(work / "arc")
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith("NEWSCTL_") and k not in ("NO_COLOR", "PAGER", "FORCE_COLOR")

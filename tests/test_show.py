@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_archive
 
 from newsctl.cli import main
 from newsctl.post import read_post
@@ -28,7 +29,7 @@ def _isolated_env(monkeypatch, tmp_path):
 def archive(tmp_path: Path) -> Path:
     """A copy of the example archive, not indexed: show reads files, not the index."""
     dest = tmp_path / "arc"
-    shutil.copytree(EXAMPLES, dest)
+    copy_example_archive(dest)
     return dest
 
 

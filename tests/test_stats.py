@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_archive
 
 from newsctl.archive import Archive
 from newsctl.cli import main
@@ -28,7 +28,7 @@ def _isolated_env(monkeypatch, tmp_path):
 def archive(tmp_path_factory) -> Path:
     """An indexed copy of the example archive (40 posts), shared by the module: tests only read it."""
     dest = tmp_path_factory.mktemp("stats") / "arc"
-    shutil.copytree(EXAMPLES, dest)
+    copy_example_archive(dest)
     assert main(["--archive", str(dest), "index"]) == 0
     return dest
 

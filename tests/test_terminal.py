@@ -13,7 +13,6 @@ import fcntl
 import os
 import re
 import select
-import shutil
 import struct
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_archive
 from rich.cells import cell_len
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ NW_ID = "2022-02-28-NW202202282290536398"
 @pytest.fixture(scope="module")
 def arc(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("term") / "arc"
-    shutil.copytree(EXAMPLES, dest)
+    copy_example_archive(dest)
     done = subprocess.run([str(NEWSCTL), "--archive", str(dest), "index"], capture_output=True, text=True, env=base_env(dest.parent))
     assert done.returncode == 0, done.stderr
     return dest
