@@ -1,9 +1,9 @@
-"""Exactness, speed and size of newsctl.analysis on the xwlb corpus.
+"""Exactness, speed and size of newsctl's text analysis (newsctl.text, newsctl.engine) on the xwlb corpus.
 
 Builds a Whoosh index of the 24,090 xwlb posts with the fields
-:mod:`newsctl.analysis` recommends, then checks for several hundred query
+newsctl.engine recommends, then checks for several hundred query
 literals that the documents the index returns are exactly the documents
-:func:`newsctl.analysis.literal_pattern` finds in the normalised title/body
+:func:`newsctl.text.units.literal_pattern` finds in the normalised title/body
 (recall and precision 1.0), and reports build speed (posts/s), index size
 relative to the body text, and query latency.
 
@@ -11,7 +11,7 @@ relative to the body text, and query latency.
     .venv/bin/python benchmarks/analysis_exactness.py --posts 3000 --procs 2
     .venv/bin/python benchmarks/analysis_exactness.py --workdir /tmp/bw --reuse --procs 1
 
-The writer is Whoosh's, with ``analysis.CompactCodec()``; ``--procs 2`` is
+The writer is Whoosh's, with ``CompactCodec()``; ``--procs 2`` is
 ``ix.writer(procs=2, multisegment=True)`` (one segment per process; ``--merge``
 for Whoosh's serial merge).  Build speed is reported as wall time and as CPU
 time (parent + writer processes), since other jobs may share the cores.
@@ -44,8 +44,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsctl import analysis  # noqa: E402
-from newsctl.analysis import literal_pattern, literal_query, normalize  # noqa: E402
+from newsctl.engine.analyzers import exact_field, word_field
+from newsctl.engine.codec import CompactCodec
+from newsctl.engine.matchers import literal_query
+from newsctl.text.normalize import normalize
+from newsctl.text.units import literal_pattern
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "xwlb-posts.tar.xz"
 
@@ -80,11 +83,11 @@ def _crude_read(path: Path) -> Doc:
 
 
 def _reader():
-    """newsctl.post.read_post when it exists and works, else the crude reader."""
+    """newsctl.posts.post.read_post when it exists and works, else the crude reader."""
     try:
         from zoneinfo import ZoneInfo
 
-        from newsctl.post import read_post  # type: ignore
+        from newsctl.posts.post import read_post  # type: ignore
 
         tz = ZoneInfo("Asia/Shanghai")
 
@@ -92,7 +95,7 @@ def _reader():
             post = read_post(path, tz)
             return Doc(str(path), post.title or "", post.text or "")
 
-        return read, "newsctl.post.read_post"
+        return read, "newsctl.posts.post.read_post"
     except Exception:  # noqa: BLE001 - module absent or broken: fall back
         return _crude_read, "crude front-matter split + tag strip"
 
@@ -129,9 +132,9 @@ def make_schema():
         date=fields.DATETIME(stored=True, sortable=True),
         categories=fields.KEYWORD(stored=True, commas=True),
         tags=fields.KEYWORD(stored=True, commas=True),
-        title=analysis.exact_field(stored=True),
-        body=analysis.exact_field(),
-        words=analysis.word_field(),
+        title=exact_field(stored=True),
+        body=exact_field(),
+        words=word_field(),
     )
 
 
@@ -155,7 +158,7 @@ def build_index(docs: list[Doc], ixdir: Path, procs: int, limitmb: int, multiseg
     ix = index.create_in(str(ixdir), make_schema())
     t0 = time.perf_counter()
     c0 = _cpu()
-    codec = analysis.CompactCodec()
+    codec = CompactCodec()
     if procs > 1:
         writer = ix.writer(procs=procs, limitmb=limitmb, batchsize=256, codec=codec, multisegment=multisegment)
     else:

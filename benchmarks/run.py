@@ -45,7 +45,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +54,7 @@ sys.path.insert(0, str(HERE))
 import prepare  # noqa: E402
 import report  # noqa: E402
 from measure import Run, others_now, run_once, run_with_memory, summarize  # noqa: E402
-from queries import QUERIES, Query, by_key  # noqa: E402
+from queries import Query, by_key  # noqa: E402
 
 PROJECT = HERE.parent
 SECTIONS = ("help", "index", "noop", "list", "search", "add", "rg", "fts5")

@@ -2,7 +2,7 @@
 
 The CLI is glue over this class; scripts can use it directly:
 
-    from newsctl.archive import Archive
+    from .archive import Archive
     arc = Archive.open("examples/archive")
     arc.index()
     for rec in arc.list(category="emnews", limit=5).records:
@@ -17,14 +17,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import index as idx
 from .config import Settings, resolve_settings
+from .engine.reader import filter_query, iter_sorted
+from .engine.schema import record_from_fields
+from .engine.storage import index_state, open_index
 from .errors import NewsctlError, PostError, UsageError
-from .fsutil import atomic_write
 from .lock import write_lock
+from .posts.intake import (
+    POST_SUFFIXES,
+    expand_input,
+    inside,
+    is_jekyll_name,
+    write_new,
+)
 from .records import PostRecord
+from .sync.known import KnownPosts
+from .sync.result import IndexResult
 
-POST_SUFFIXES = (".md", ".markdown", ".html")
 ADD_WAIT_SECONDS = 5.0
 
 
@@ -44,50 +53,6 @@ class AddResult:
 class ListResult:
     total: int  # posts matching the filters (all of them, not just those listed)
     records: Iterator[PostRecord]
-
-
-@dataclass
-class IndexResult:
-    """What an index run (or the index part of `add`) did."""
-
-    errors: list[PostError] = field(default_factory=list)  # this run's: file and reason
-    seconds: float = 0.0
-    mode: str = ""  # incremental | rebuild | add
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0  # looked at, nothing to do (never read unless its stat changed)
-    read: int = 0  # post files read
-    posts: int | None = None  # documents in the index afterwards
-    generation: int | None = None
-    known_bad: list[tuple[str, str]] = field(default_factory=list)  # unreadable before and unchanged: skipped
-    notes: list[str] = field(default_factory=list)  # e.g. why it rebuilt
-    warnings: list[str] = field(default_factory=list)  # the index is fine, a record is not
-
-    @property
-    def indexed(self) -> int:
-        return self.added + self.changed
-
-    def summary(self) -> str:
-        """One line: `+added ~changed -removed, N errors, P posts, S s`."""
-        err = len(self.errors)
-        parts = [f"+{self.added} ~{self.changed} -{self.removed}", f"{err} error{'s' if err != 1 else ''}"]
-        if self.posts is not None:
-            parts.append(f"{self.posts} posts")
-        parts.append(f"{self.seconds:.2f}s")
-        line = ", ".join(parts)
-        if self.mode == "rebuild":
-            line += " (rebuilt)"
-        if self.known_bad:
-            n = len(self.known_bad)
-            line += f"; {n} unreadable post{'s' if n != 1 else ''} unchanged (newsctl status lists them)"
-        return line
-
-    def reset_counts(self, *, keep_errors: int = 0) -> None:
-        """Start the counts again (a run that turns into a rebuild keeps its first `keep_errors`)."""
-        self.added = self.changed = self.removed = self.unchanged = self.read = 0
-        del self.errors[keep_errors:]
-        self.known_bad = []
 
 
 class Archive:
@@ -129,7 +94,7 @@ class Archive:
         return found
 
     def read_post(self, path: Path, data: bytes | None = None):  # -> Post
-        from .post import read_post
+        from .posts.post import read_post
 
         return read_post(path, self.settings.timezone, data=data)
 
@@ -149,12 +114,38 @@ class Archive:
         it in atomically. Bad posts are skipped and listed in `errors`. `procs`: 1 reads
         in this process, N > 1 in N helper processes, 0 decides by batch size and CPUs.
         """
-        from .sync import run_index
+        from .sync.run import run_index
 
-        return run_index(self, wait=wait, procs=procs, progress=progress, rebuild=rebuild)
+        return run_index(self.settings, wait=wait, procs=procs, progress=progress, rebuild=rebuild)
+
+    def status(self):  # -> newsctl.sync.status.Status
+        """The index's health and pending changes, from file stats alone (no post is read)."""
+        from .sync.status import status
+
+        return status(self.settings)
+
+    def check(self, *, deep: bool = False):  # -> newsctl.sync.check.CheckReport
+        """Every difference between the files and the index, and damaged index files."""
+        from .sync.check import check
+
+        return check(self.settings, deep=deep)
+
+    def repair(self, report, *, wait: float = 0.0, procs: int = 1, progress: Callable[[int, int], None] | None = None) -> IndexResult:
+        """Fix what `check` found: re-index what differs, or rebuild a damaged index."""
+        from .sync.check import repair
+
+        return repair(self.settings, report, wait=wait, procs=procs, progress=progress)
+
+    # --- search ------------------------------------------------------------------
+
+    def search(self, query: str, options=None, *, count_only: bool = False):  # -> newsctl.search.run.SearchResult
+        """Posts matching `query` (the query language of `newsctl search`), ranked; hits are lazy."""
+        from .search.run import SearchOptions, run_search
+
+        return run_search(self.settings, query, options or SearchOptions(), count_only=count_only)
 
     def _searcher(self):
-        return idx.open_index(self.state_dir).searcher()
+        return open_index(self.state_dir).searcher()
 
     # --- list ------------------------------------------------------------------
 
@@ -169,15 +160,15 @@ class Archive:
         reverse: bool = False,
     ) -> ListResult:
         """Posts newest first (oldest first with reverse), from the index alone."""
-        q = idx.filter_query(categories=categories, tags=tags, start=since, end=until)
+        q = filter_query(categories=categories, tags=tags, start=since, end=until)
         searcher = self._searcher()
-        total, fields = idx.iter_sorted(searcher, q, limit=limit, newest_first=not reverse)
+        total, fields = iter_sorted(searcher, q, limit=limit, newest_first=not reverse)
         root, tz = self.root, self.settings.timezone
 
         def records() -> Iterator[PostRecord]:
             try:
                 for f in fields:
-                    yield idx.record_from_fields(f, root, tz)
+                    yield record_from_fields(f, root, tz)
             finally:
                 searcher.close()
 
@@ -189,7 +180,7 @@ class Archive:
         """Import post files (or folders of them) into _posts/."""
         items: list[tuple[str, bytes | None, Path | None, NewsctlError | None]] = []
         for item in inputs:
-            for path, err in _expand_input(Path(item)):
+            for path, err in expand_input(Path(item)):
                 if err is not None:
                     items.append((str(path), None, path, err))
                     continue
@@ -216,7 +207,7 @@ class Archive:
         wait: float = ADD_WAIT_SECONDS,
     ) -> AddResult:
         """Write a new post from its parts."""
-        from .naming import format_post
+        from .posts.naming import format_post
 
         if not title.strip():
             raise UsageError("a new post needs a title: pass --title")
@@ -240,12 +231,12 @@ class Archive:
         force: bool,
         wait: float,
     ) -> AddResult:
-        from .naming import post_filename
+        from .posts.naming import post_filename
 
         result = AddResult()
         with write_lock(self.state_dir, wait=wait, command="newsctl add"):
             self._catch_up()
-            known = _KnownPosts(self)
+            known = KnownPosts(self.settings)
             docs: list[tuple[Path, object]] = []
             for label, data, src, err in items:
                 if err is not None:
@@ -261,7 +252,7 @@ class Archive:
                 if not post.title.strip():
                     result.failed.append(PostError(label, "no title in front matter"))
                     continue
-                if src is not None and _inside(src, self.posts_dir):
+                if src is not None and inside(src, self.posts_dir):
                     result.duplicates.append((label, "already in the archive's _posts/"))
                     continue
                 if not force:
@@ -269,9 +260,9 @@ class Archive:
                     if why:
                         result.duplicates.append((label, why))
                         continue
-                filename = src.name if src is not None and _is_jekyll_name(src.name) else post_filename(post.date, post.title)
+                filename = src.name if src is not None and is_jekyll_name(src.name) else post_filename(post.date, post.title)
                 try:
-                    dest = _write_new(self.posts_dir, filename, data)
+                    dest = write_new(self.posts_dir, filename, data)
                 except NewsctlError as e:
                     result.failed.append(e)
                     continue
@@ -280,9 +271,9 @@ class Archive:
                 known.remember(final)
                 docs.append((dest, final))
             if docs:
-                from .sync import index_added
+                from .sync.added import index_added
 
-                index_added(self, docs)
+                index_added(self.settings, docs)
         return result
 
     def _catch_up(self) -> None:
@@ -290,10 +281,10 @@ class Archive:
 
         Only when a usable index exists: without one, the add itself builds it.
         """
-        from .sync import _new_result, sync_locked
+        from .sync.run import _new_result, sync_locked
 
-        if idx.index_state(self.state_dir) == "ok":
-            sync_locked(self, _new_result())
+        if index_state(self.state_dir) == "ok":
+            sync_locked(self.settings, _new_result())
 
     # --- reading one post, figures (read-only; used by `show` and `stats`) ---------
 
@@ -306,7 +297,7 @@ class Archive:
         id matches several posts.
         """
         from .errors import NotFound
-        from .lookup import close_ids, match_id
+        from .posts.lookup import close_ids, match_id
 
         text = str(ref).strip()
         if not text:
@@ -344,79 +335,6 @@ class Archive:
         until: datetime | None = None,
     ):  # -> newsctl.stats.Stats
         """Counts for the whole archive or the posts a query matches, from the index alone."""
-        from .stats import collect_stats
+        from .search.stats import collect_stats
 
-        return collect_stats(self, query, categories=categories, tags=tags, since=since, until=until)
-
-
-class _KnownPosts:
-    """Source URLs and fingerprints already in the archive, for duplicate checks."""
-
-    def __init__(self, archive: Archive) -> None:
-        self.sources: dict[str, str] = {}
-        self.prints: dict[str, str] = {}
-        if idx.index_state(archive.state_dir) != "ok":
-            return
-        ix = idx.open_index(archive.state_dir)
-        with ix.searcher() as s:
-            for f in s.all_stored_fields():
-                if f.get("source"):
-                    self.sources[f["source"]] = f["id"]
-                self.prints[f["fingerprint"]] = f["id"]
-
-    def duplicate_of(self, post) -> str | None:
-        if post.source and post.source in self.sources:
-            return f"same source as {self.sources[post.source]}"
-        fp = idx.fingerprint(post.title, post.date, post.text)
-        if fp in self.prints:
-            return f"same title, date and text as {self.prints[fp]}"
-        return None
-
-    def remember(self, post) -> None:
-        if post.source:
-            self.sources[post.source] = post.id
-        self.prints[idx.fingerprint(post.title, post.date, post.text)] = post.id
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def _is_jekyll_name(name: str) -> bool:
-    import re
-
-    return bool(re.match(r"^\d{4}-\d{2}-\d{2}-.+\.(md|markdown|html)$", name))
-
-
-def _expand_input(path: Path) -> Iterator[tuple[Path, NewsctlError | None]]:
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in POST_SUFFIXES and not p.name.startswith("."))
-        if not files:
-            yield path, PostError(path, "folder holds no .md, .markdown or .html files")
-        for p in files:
-            yield p, None
-    elif path.exists():
-        yield path, None
-    else:
-        yield path, PostError(path, "no such file")
-
-
-def _write_new(posts_dir: Path, filename: str, data: bytes) -> Path:
-    """Write under `filename`, or `stem-2`, `stem-3`... : never over an existing post."""
-    posts_dir.mkdir(parents=True, exist_ok=True)
-    stem, dot, suffix = filename.rpartition(".")
-    for n in range(1, 1000):
-        name = filename if n == 1 else f"{stem}-{n}.{suffix}"
-        target = posts_dir / name
-        if target.exists():
-            continue
-        try:
-            atomic_write(target, data, overwrite=False)
-            return target
-        except FileExistsError:
-            continue
-    raise PostError(posts_dir / filename, "no free file name")
+        return collect_stats(self.settings, query, categories=categories, tags=tags, since=since, until=until)

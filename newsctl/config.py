@@ -39,6 +39,14 @@ class Settings:
     def posts_dir(self) -> Path:
         return self.archive / POSTS_DIRNAME
 
+    @property
+    def root(self) -> Path:
+        return self.archive
+
+    def rel(self, path: Path) -> str:
+        """A path inside the archive as the index names it (relative, `/`-separated, links resolved)."""
+        return path.resolve().relative_to(self.archive).as_posix()
+
 
 def user_config_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env

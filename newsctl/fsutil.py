@@ -61,3 +61,12 @@ def atomic_write(path: Path, data: bytes | str, *, overwrite: bool = True) -> No
         raise
     except OSError as e:
         raise StorageError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def sha1_file(path: Path) -> str:
+    """The sha1 hex digest of a file's bytes (how posts and index files are compared)."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha1").hexdigest()
+

@@ -1,4 +1,4 @@
-"""The query language: text -> a small tree -> Whoosh queries.
+"""The query language: text -> a small tree, which engine.compile turns into Whoosh queries.
 
 Grammar (worked examples in tests/test_query.py):
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Iterator, Union
+from typing import Iterator, Union
 
 from .errors import QueryError, UsageError
 
@@ -244,69 +244,3 @@ def describe(node: Node) -> str:
         return f"NOT ({describe(node.item)})"
     joiner = " AND " if isinstance(node, And) else " OR "
     return "(" + joiner.join(describe(i) for i in node.items) + ")"
-
-
-# --- to Whoosh --------------------------------------------------------------
-
-TITLE_BOOST = 3.0
-WORD_BOOST = 2.0
-
-
-def text_match(node: Text) -> Any:
-    """The exact match set for one literal (no scoring extras)."""
-    from whoosh import query as wq
-
-    from .analysis import literal_query
-
-    if node.field == "title":
-        return literal_query("title", node.text)
-    if node.field == "source":
-        return literal_query("source_text", node.text)
-    return wq.Or([literal_query("title", node.text), literal_query("body", node.text)])
-
-
-def text_scored(node: Text) -> Any:
-    """Match set of `text_match`, ranked: title above body, real words above substrings."""
-    from whoosh import query as wq
-
-    from .analysis import literal_query, normalize
-
-    if node.field is not None:
-        return text_match(node)
-    title = literal_query("title", node.text)
-    body = literal_query("body", node.text)
-    required = wq.Or([title, body])
-    extras: list[Any] = [title.with_boost(TITLE_BOOST) if hasattr(title, "with_boost") else title]
-    word = normalize(node.text).strip()
-    if word and " " not in word:
-        extras.append(wq.Term("words", word, boost=WORD_BOOST))
-    return wq.AndMaybe(required, wq.Or(extras))
-
-
-def to_whoosh(node: Node, *, scored: bool = True, replace: dict[Text, Node] | None = None) -> Any:
-    """The Whoosh query for a tree; `replace` swaps leaves (the word fallback)."""
-    from whoosh import query as wq
-
-    from .index import to_utc_naive
-
-    if replace and isinstance(node, Text) and node in replace:
-        return to_whoosh(replace[node], scored=scored)
-    if isinstance(node, Text):
-        return text_scored(node) if scored else text_match(node)
-    if isinstance(node, Keyword):
-        return wq.Term(node.field, node.value.lower())
-    if isinstance(node, Dates):
-        return wq.DateRange(
-            "date",
-            to_utc_naive(node.start) if node.start else None,
-            to_utc_naive(node.end) if node.end else None,
-            endexcl=True,
-        )
-    if isinstance(node, Not):
-        return wq.Not(to_whoosh(node.item, scored=False, replace=replace))
-    items = [to_whoosh(i, scored=scored, replace=replace) for i in node.items]
-    if isinstance(node, And):
-        # NOT stays a Not inside And: Whoosh's AndNot over an AndMaybe/Or skips
-        # wrongly in docs_for_query (measured), And([..., Not(x)]) does not.
-        return wq.And(items) if len(items) > 1 else items[0]
-    return wq.Or(items)

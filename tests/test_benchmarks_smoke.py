@@ -7,7 +7,6 @@ rg command lines and the report work, so a broken harness shows up in CI.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 

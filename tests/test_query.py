@@ -6,7 +6,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsctl.errors import QueryError
-from newsctl.query import And, Dates, Keyword, Not, Or, Text, describe, parse_query, texts
+from newsctl.query import (
+    And,
+    Dates,
+    Keyword,
+    Not,
+    Or,
+    Text,
+    describe,
+    parse_query,
+    texts,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=TZ)

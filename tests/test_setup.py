@@ -53,7 +53,7 @@ def test_example_copy_leaves_an_index_made_in_place_behind(tmp_path):
 def test_no_test_copies_the_example_archive_whole():
     """copytree(examples/archive) would carry the README's in-place index into a test."""
     offenders = []
-    for path in sorted((ROOT / "tests").glob("test_*.py")):
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "copytree" and node.args:
                 source = ast.unparse(node.args[0])

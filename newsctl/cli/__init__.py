@@ -11,11 +11,20 @@ import signal
 import sys
 from typing import Sequence
 
-from ..errors import EXIT_INTERRUPTED, NewsctlError
-from . import add_cmd, check_cmd, index_cmd, list_cmd, search_cmd, show_cmd, stats_cmd, status_cmd  # noqa: F401  (registers the commands)
-from .app import app
-
 from typer import Abort, Exit, TyperException
+
+from ..errors import EXIT_INTERRUPTED, NewsctlError
+from . import (  # noqa: F401  (registers the commands)
+    add_cmd,
+    check_cmd,
+    index_cmd,
+    list_cmd,
+    search_cmd,
+    show_cmd,
+    stats_cmd,
+    status_cmd,
+)
+from .app import app
 
 
 class _PipeClosed(Exception):

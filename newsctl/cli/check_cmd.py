@@ -30,12 +30,10 @@ def check_cmd(
 
       newsctl check --repair
     """
-    from ..sync import check, repair as do_repair
     from .index_cmd import make_progress, report_run
-
     rt = runtime(ctx)
     arc = rt.open_archive()
-    report = check(arc, deep=deep)
+    report = arc.check(deep=deep)
     for p in report.problems:
         sys.stdout.write(f"{p}\n")
     if not quiet:
@@ -50,12 +48,12 @@ def check_cmd(
     if fixable:
         bar = make_progress(rt, quiet, "repairing")
         try:
-            result = do_repair(arc, report, wait=wait, procs=0, progress=bar)
+            result = arc.repair(report, wait=wait, procs=0, progress=bar)
         finally:
             if bar is not None:
                 bar.close()
         report_run(result, quiet=quiet, prefix="repaired")
-    after = check(arc, deep=deep)
+    after = arc.check(deep=deep)
     for p in after.problems:
         message(f"newsctl: still: {p}")
     return EXIT_FOUND if after.ok else EXIT_ERROR

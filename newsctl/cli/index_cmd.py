@@ -34,7 +34,13 @@ class ProgressBar:
         if self._progress is None:
             if total < self.MIN_TOTAL:
                 return
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             from ..render.console import make_console
 

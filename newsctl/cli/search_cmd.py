@@ -60,7 +60,7 @@ def search_posts(
     from ..dates import since_until
     from ..errors import UsageError
     from ..render import get_renderer, render_all
-    from ..search import SearchOptions, run_search
+    from ..search.run import SearchOptions
 
     rt = runtime(ctx)
     if null and fmt is not SearchFormat.paths:
@@ -76,7 +76,7 @@ def search_posts(
         limit=limit, offset=offset, snippets=fmt in (SearchFormat.table, SearchFormat.json, SearchFormat.jsonl),
     )
     text = " ".join(query)
-    result = run_search(arc, text, options, count_only=count)
+    result = arc.search(text, options, count_only=count)
     if explain:
         message(result.explanation)
     for fb in result.fallbacks:

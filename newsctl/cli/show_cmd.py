@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import sys
 from enum import Enum
-
 from pathlib import Path
 
 import typer
@@ -22,7 +21,7 @@ class ShowFormat(str, Enum):
 def _complete_ids(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion for ID: post ids (or ids without their date) that start with what was typed."""
     try:
-        from ..lookup import short_id
+        from ..posts.lookup import short_id
         from .app import Runtime
 
         # while completing, the global options are parsed but their callback has not run

@@ -72,9 +72,9 @@ def stats(
         data = st.to_json(unit=unit, top=top or 0)
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
-        from ..render.stats_view import StatsView
-
         from pathlib import Path
+
+        from ..render.stats_view import StatsView
 
         unit = st.auto_unit() if by is Unit.auto else by.value
         name, home = str(arc.root), str(Path.home())

@@ -69,9 +69,7 @@ def status_cmd(
 
       newsctl status --format json | jq .pending
     """
-    from ..sync import status
-
-    st = status(runtime(ctx).open_archive())
+    st = runtime(ctx).open_archive().status()
     if fmt is StatusFormat.json:
         json.dump(st.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -25,7 +25,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..post import DATE_FROM_FILENAME, DATE_FROM_MTIME, Post
+from ..posts.post import DATE_FROM_FILENAME, DATE_FROM_MTIME, Post
 from .cells import Wrapped
 from .console import hyperlinks_enabled
 from .hits import display_path
@@ -112,7 +112,7 @@ def body_blocks(body: str) -> list[tuple[bool, str]]:
     """(is_html, text) runs of a body's blocks, trailer (source link, back-links) removed."""
     from markdown_it import MarkdownIt
 
-    from ..plaintext import split_trailer
+    from ..posts.plaintext import split_trailer
 
     article, _ = split_trailer(body.replace("\r\n", "\n").replace("\r", "\n"))
     lines = article.split("\n")

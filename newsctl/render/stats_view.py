@@ -24,7 +24,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..stats import Stats
+from ..search.stats import Stats
 from .cells import pad
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
