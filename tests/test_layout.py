@@ -30,6 +30,8 @@ ONLY_IN = {
     "rich": {"render", "cli"},
     "rjieba": {"text"},
     "selectolax": {"posts", "render"},  # HTML to text, and raw HTML blocks shown by `show`
+    "frontmatter": {"posts"},  # posts/frontmatter_handler.py and the writer in posts/naming.py
+    "yaml": {"posts"},  # python-frontmatter's YAML engine, driven by the handler
 }
 MAX_LINES = 400
 

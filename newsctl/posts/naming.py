@@ -8,7 +8,10 @@ not stand for the title (it has non-ASCII characters, or was cut to fit). A
 Chinese or punctuation-only title gives just the hash, never an empty slug.
 
 `format_post` writes Jekyll front matter that `post.parse_post` reads back to
-the same title, date (instant and offset), categories, tags, source and body.
+the same title, date (instant and offset), categories, tags, source and body:
+newsctl's rules (which fields, names without spaces, aware dates, one-line
+text, LF body with a final newline) are checked here; the text is made by
+python-frontmatter (`frontmatter.dumps` with `frontmatter_handler.HANDLER`).
 """
 
 from __future__ import annotations
@@ -85,26 +88,8 @@ def _check_text(what: str, value: str) -> None:
             raise UsageError(f"{what} holds a control character {ch!r}: {value!r}")
 
 
-def _scalar(value: str, *, quoted: bool = False) -> str:
-    """One YAML scalar on one line (double-quoted when asked or when needed)."""
-    import yaml
-
-    out = yaml.safe_dump(
-        value,
-        default_style='"' if quoted else None,
-        allow_unicode=True,
-        width=2**31 - 1,
-        explicit_end=False,
-    )
-    if out.endswith("\n...\n"):
-        out = out[: -len("\n...\n")]
-    out = out.rstrip("\n")
-    if "\n" in out:  # a style PyYAML broke over lines: fall back to double quotes
-        return _scalar(value, quoted=True) if not quoted else out.replace("\n", " ")
-    return out
-
-
-def _format_date(date: datetime) -> str:
+def _check_date(date: datetime) -> None:
+    """newsctl writes only aware dates to whole minutes of offset (what `post.parse_date` reads back)."""
     if not isinstance(date, datetime):
         raise UsageError(f"date must be a datetime, not {type(date).__name__}")
     off = date.utcoffset()
@@ -112,14 +97,6 @@ def _format_date(date: datetime) -> str:
         raise UsageError("date must be timezone-aware")
     if off % timedelta(minutes=1):
         raise UsageError(f"date offset {off} is not a whole number of minutes")
-    sign = "-" if off < timedelta(0) else "+"
-    minutes = abs(off) // timedelta(minutes=1)
-    frac = f".{date.microsecond:06d}" if date.microsecond else ""
-    return (
-        f"{date.year:04d}-{date.month:02d}-{date.day:02d} "
-        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d}{frac} "
-        f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
-    )
 
 
 def _names(what: str, names: Iterable[str]) -> list[str]:
@@ -152,22 +129,28 @@ def format_post(
     Raises UsageError for a multi-line title, a naive date, or a category/tag
     name with whitespace.
     """
+    import frontmatter
+
+    from .frontmatter_handler import HANDLER
+
     _check_text("title", title)
-    lines = ["---", "layout: post", f"title: {_scalar(title, quoted=True)}", f"date: {_format_date(date)}"]
+    _check_date(date)
+    fields: dict[str, object] = {"layout": "post", "title": title, "date": date}
     for key, names in (("categories", categories), ("tags", tags)):
         clean = _names(key[:-1] if key == "tags" else "category", names)
         if clean:
-            lines.append(f"{key}: {_scalar(' '.join(clean))}")
+            fields[key] = " ".join(clean)
     if source is not None:
         _check_text("source", source)
         source = source.strip()
         if source:
-            lines.append(f"source: {_scalar(source)}")
-    lines.append("---")
+            fields["source"] = source
     if not isinstance(body, str):
         raise UsageError(f"body must be text, not {type(body).__name__}")
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     if body and not body.endswith("\n"):
         body += "\n"
-    return "\n".join(lines) + "\n\n" + body
+    post = frontmatter.Post(body, HANDLER)
+    post.metadata.update(fields)  # not Post(**fields): the handler's rules, not keyword arguments
+    return frontmatter.dumps(post)

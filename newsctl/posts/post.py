@@ -20,10 +20,12 @@ are messy and strict where the file is not a post at all:
 A file that is unreadable, empty, binary, not UTF-8, without front matter, or
 whose front matter is not a YAML mapping raises `PostError(path, reason)`.
 
-The front matter is split by hand and parsed with PyYAML's C loader (when
-available) with the timestamp resolver removed, so every date string goes
-through one parser here (PyYAML would read `2021-12-08 10:46:18` as a naive
-datetime but `... +0800` as a string, and raise on `2021-02-30`).
+The front matter is split and parsed by python-frontmatter's handler API
+(`frontmatter_handler.HANDLER`: Jekyll's splitting rules, PyYAML's C loader
+without the timestamp resolver, so every date string goes through one parser
+here; PyYAML would read `2021-12-08 10:46:18` as a naive datetime but
+`... +0800` as a string, and raise on `2021-02-30`). What the fields mean is
+decided here.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ from datetime import date as _date
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ..errors import PostError
 from .plaintext import find_source, to_plain_text
@@ -77,21 +77,6 @@ class Post:
     def date_flagged(self) -> bool:
         """The date did not come from the front matter (`check` reports it)."""
         return self.date_origin != DATE_FROM_FRONT_MATTER
-
-
-# ---------------------------------------------------------------- YAML
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that leaves timestamps as strings (dates are parsed here)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
 
 
 # ---------------------------------------------------------------- dates
@@ -216,54 +201,16 @@ def _source(meta: Mapping[str, Any], body: str) -> str | None:
 
 # ---------------------------------------------------------------- parsing
 
-_OPEN_RE = re.compile(r"(?:[ \t]*\n)*---[ \t]*\n")
-_CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-
-
-def _yaml_error(e: Exception, text: str, fm_start: int) -> str:
-    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e).splitlines()[0]
-    if mark is None:
-        return f"front matter is not valid YAML: {problem}"
-    line_no = text.count("\n", 0, fm_start) + mark.line + 1
-    lines = text.split("\n")
-    line = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
-    if len(line) > 60:
-        line = line[:57] + "..."
-    return f"front matter is not valid YAML: {problem} at line {line_no}: {line!r}"
-
-
 def parse_post(text: str, path: Path, tz: tzinfo, *, mtime: float | None = None) -> Post:
     """Parse the text of a post file. `mtime` is used (or stat'ed) only when no date is found."""
-    path = Path(path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise PostError(path, "empty file")
-    m = _OPEN_RE.match(text)
-    if m is None:
-        raise PostError(path, "no front matter (the file does not start with a '---' line)")
-    fm_start = m.end()
-    c = _CLOSE_RE.search(text, fm_start)
-    if c is None:
-        raise PostError(path, "front matter is not closed (no '---' line after the opening one)")
-    fm = text[fm_start : c.start()]
-    body = text[c.end() + 1 :]  # after the closing line's newline
-    if body.startswith("\n"):  # the conventional blank line after the front matter
-        body = body[1:]
+    from .frontmatter_handler import HANDLER, FrontMatterError
 
+    path = Path(path)
     try:
-        meta = yaml.load(fm, Loader=_Loader) if fm.strip() else {}
-    except yaml.YAMLError as e:
-        raise PostError(path, _yaml_error(e, text, fm_start)) from None
-    except (ValueError, TypeError, RecursionError) as e:
-        raise PostError(path, f"front matter is not valid YAML: {e}") from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise PostError(path, f"front matter is not a mapping (it is a {type(meta).__name__})")
+        fm, body = HANDLER.split(text)
+        meta = HANDLER.load(fm)
+    except FrontMatterError as e:
+        raise PostError(path, str(e)) from None
 
     date = parse_date(meta.get("date"), tz)
     origin = DATE_FROM_FRONT_MATTER
