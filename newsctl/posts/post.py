@@ -30,6 +30,7 @@ decided here.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -201,15 +202,22 @@ def _source(meta: Mapping[str, Any], body: str) -> str | None:
 
 # ---------------------------------------------------------------- parsing
 
-def parse_post(text: str, path: Path, tz: tzinfo, *, mtime: float | None = None) -> Post:
-    """Parse the text of a post file. `mtime` is used (or stat'ed) only when no date is found."""
+@functools.cache
+def _front_matter() -> tuple[Any, type[Exception]]:
+    """The handler and its error, imported on the first read (2 us a post if imported on each)."""
     from .frontmatter_handler import HANDLER, FrontMatterError
 
+    return HANDLER, FrontMatterError
+
+
+def parse_post(text: str, path: Path, tz: tzinfo, *, mtime: float | None = None) -> Post:
+    """Parse the text of a post file. `mtime` is used (or stat'ed) only when no date is found."""
+    handler, error = _front_matter()
     path = Path(path)
     try:
-        fm, body = HANDLER.split(text)
-        meta = HANDLER.load(fm)
-    except FrontMatterError as e:
+        fm, body = handler.split(text)
+        meta = handler.load(fm)
+    except error as e:
         raise PostError(path, str(e)) from None
 
     date = parse_date(meta.get("date"), tz)
