@@ -91,8 +91,8 @@ def search_posts(
         return HitListRenderer(rt.console(), start=offset + 1)
 
     shown = render_all(get_renderer(fmt.value, sys.stdout, null=null, table=table), result.hits)
-    if fmt is SearchFormat.table and terminal:
-        more = result.total - offset - shown
+    more = result.total - offset - shown
+    if (fmt is SearchFormat.table and terminal) or more > 0:  # the count on a terminal; a cut anywhere
         matched = f"{result.total} post matches" if result.total == 1 else f"{result.total} posts match"
         message(matched + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
     raise typer.Exit(EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING)

@@ -1,0 +1,82 @@
+"""What a new user met on a fresh clone (issue 9): limits in pipes, file modes, broken
+stdout, deep queries, a pager that cannot start, a stale index, empty posts, untitled posts.
+
+The installed `newsctl` is run as a user runs it, on pipes and on a pty
+(helpers from test_terminal.py), on a copy of the example archive (40 posts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import copy_example_archive
+from test_terminal import NEWSCTL, base_env, on_pty, piped, visible
+
+NW_ID = "2022-02-28-NW202202282290536398"
+
+
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("first") / "arc"
+    copy_example_archive(dest)
+    code, _, err = piped(["--archive", str(dest), "index"], base_env(dest.parent))
+    assert code == 0, err
+    return dest
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """An indexed copy of the example archive this test may change."""
+    dest = copy_example_archive(tmp_path / "arc")
+    code, _, err = piped(["--archive", str(dest), "index"], base_env(tmp_path))
+    assert code == 0, err
+    return dest
+
+
+def nc(archive: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    return piped(["--archive", str(archive), *args], base_env(archive.parent, **env))
+
+
+# --- 2. list into a pipe gives every post; a cut is said on stderr -----------------------
+
+
+def test_list_into_a_pipe_lists_every_post_as_search_does(arc: Path):
+    code, out, err = nc(arc, "list", "--format", "paths")
+    assert code == 0 and len(out.splitlines()) == 40
+    assert err == ""  # nothing was cut
+    code, out, _ = nc(arc, "list")
+    assert len(out.splitlines()) == 40
+
+
+def test_list_on_a_terminal_stops_at_20_and_says_so(arc: Path):
+    code, screen, err = on_pty(["--archive", str(arc), "list"], base_env(arc.parent), rows=60)
+    assert code == 0 and len(visible(screen)) == 21  # header + 20
+    assert "20 of 40 posts listed (--limit 0 lists all)" in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "paths"])
+def test_list_cut_by_a_limit_says_so_on_stderr_in_every_format(arc: Path, fmt: str):
+    code, out, err = nc(arc, "list", "--format", fmt, "--limit", "5")
+    assert code == 0
+    assert err.strip() == "5 of 40 posts listed (--limit 0 lists all)"
+
+
+def test_search_cut_by_a_limit_in_a_pipe_says_so(arc: Path):
+    code, out, err = nc(arc, "search", "新闻", "--format", "paths")
+    total = len(out.splitlines())
+    assert code == 0 and total > 3 and err == ""
+    code, out, err = nc(arc, "search", "新闻", "--format", "paths", "--limit", "3")
+    assert len(out.splitlines()) == 3
+    assert err.strip() == f"{total} posts match; 3 shown (--limit 0 shows all)"
+
+
+def test_list_finding_nothing_on_a_terminal_says_so(arc: Path):
+    code, screen, err = on_pty(["--archive", str(arc), "list", "--since", "2090"], base_env(arc.parent))
+    assert code == 1 and screen == ""
+    assert err.strip() == "no posts match"
+    code, out, err = nc(arc, "list", "--since", "2090")
+    assert (code, out, err) == (1, "", "")  # a pipe gets silence and the exit code
