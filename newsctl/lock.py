@@ -81,7 +81,7 @@ def write_lock(state_dir: Path, *, wait: float = 0.0, command: str = "newsctl") 
     path = lock_path(state_dir)
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)  # the umask decides, as for every file
     except OSError as e:
         raise StorageError(f"cannot create the write lock {path}: {e.strerror or e}") from None
     try:

@@ -80,3 +80,35 @@ def test_list_finding_nothing_on_a_terminal_says_so(arc: Path):
     assert err.strip() == "no posts match"
     code, out, err = nc(arc, "list", "--since", "2090")
     assert (code, out, err) == (1, "", "")  # a pipe gets silence and the exit code
+
+
+# --- 3. files follow the umask, as cp does ----------------------------------------------
+
+
+def _under_umask(mask: str, archive: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    import shlex
+    import subprocess
+
+    cmd = f"umask {mask}; exec {shlex.quote(str(NEWSCTL))} --archive {shlex.quote(str(archive))} " + " ".join(map(shlex.quote, args))
+    done = subprocess.run(["sh", "-c", cmd], input=stdin, capture_output=True, text=True, env=base_env(archive.parent), timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("mask,file_mode,dir_mode", [("022", 0o644, 0o755), ("002", 0o664, 0o775), ("077", 0o600, 0o700)])
+def test_posts_index_and_records_follow_the_umask(tmp_path: Path, mask: str, file_mode: int, dir_mode: int):
+    archive = tmp_path / "arc"
+    (archive / "_posts").mkdir(parents=True)
+    src = Path(__file__).parent / "data" / "posts" / f"{NW_ID}.md"
+    code, _, err = _under_umask(mask, archive, "add", str(src))
+    assert code == 0, err
+    code, _, err = _under_umask(mask, archive, "add", "--title", "umask", stdin="正文\n")
+    assert code == 0, err
+    code, _, err = _under_umask(mask, archive, "index", "--rebuild")
+    assert code == 0, err
+    written = [*archive.joinpath("_posts").iterdir(), *archive.joinpath(".newsctl").rglob("*")]
+    assert len(written) > 10
+    for path in written:
+        if path.is_symlink():
+            continue
+        want = dir_mode if path.is_dir() else file_mode
+        assert path.stat().st_mode & 0o777 == want, f"{path}: {oct(path.stat().st_mode & 0o777)}"
