@@ -112,3 +112,39 @@ def test_posts_index_and_records_follow_the_umask(tmp_path: Path, mask: str, fil
             continue
         want = dir_mode if path.is_dir() else file_mode
         assert path.stat().st_mode & 0o777 == want, f"{path}: {oct(path.stat().st_mode & 0o777)}"
+
+
+# --- 4. no traceback, ever ------------------------------------------------------------------
+
+FULL_COMMANDS = [
+    ["search", "经济"], ["search", "经济", "--format", "json"], ["search", "经济", "--format", "jsonl"],
+    ["search", "经济", "--format", "paths"], ["search", "经济", "--count"],
+    ["list"], ["list", "--format", "json"], ["list", "--format", "jsonl"], ["list", "--format", "csv"],
+    ["list", "--format", "paths", "-0"],
+    ["show", NW_ID], ["show", NW_ID, "--format", "json"], ["show", NW_ID, "--raw"],
+    ["stats"], ["stats", "经济", "--format", "json"],
+    ["status"], ["status", "--format", "json"], ["--help"], ["--version"],
+]
+
+
+@pytest.mark.parametrize("args", FULL_COMMANDS, ids=" ".join)
+def test_a_full_stdout_is_one_line_and_exit_2(arc: Path, args: list[str]):
+    import subprocess
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(NEWSCTL), "--archive", str(arc), *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, env=base_env(arc.parent), timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "newsctl: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("args", [["search", "经济"], ["list", "--format", "jsonl"], ["show", NW_ID, "--raw"], ["stats"]], ids=" ".join)
+def test_a_closed_pipe_is_still_a_quiet_end(arc: Path, args: list[str]):
+    import subprocess
+
+    proc = subprocess.Popen([str(NEWSCTL), "--archive", str(arc), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=base_env(arc.parent))
+    proc.stdout.read(1)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert b"Traceback" not in proc.stderr.read()
