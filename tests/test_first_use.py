@@ -148,3 +148,42 @@ def test_a_closed_pipe_is_still_a_quiet_end(arc: Path, args: list[str]):
     proc.stdout.close()
     assert proc.wait(timeout=60) == 0
     assert b"Traceback" not in proc.stderr.read()
+
+
+def _cjk(n: int) -> list[str]:
+    return [chr(0x4E00 + i) for i in range(n)]
+
+
+def test_a_term_repeated_1000_times_is_answered_as_the_term(arc: Path):
+    code, once, _ = nc(arc, "search", "经济", "--format", "paths")
+    assert code == 0
+    code, out, err = nc(arc, "search", *["经济"] * 1000, "--format", "paths")
+    assert (code, out) == (0, once), err
+
+
+@pytest.mark.parametrize("query", [
+    " ".join(_cjk(200)),
+    " OR ".join(_cjk(200)),
+    "(" * 50 + "经济" + ")" * 50,
+    "".join(f"(经济 OR {c} " for c in _cjk(50)) + ")" * 50,
+    "NOT " * 49 + "经济",
+    " OR ".join(f'"{a}{b}"' for a, b in zip(_cjk(100), _cjk(200)[100:])),
+], ids=["and200", "or200", "parens50", "mixed50", "not49", "phrases100"])
+@pytest.mark.parametrize("command", [["search", "--format", "json"], ["search", "--count"], ["stats"]], ids=" ".join)
+def test_queries_at_the_limits_are_answered(arc: Path, query: str, command: list[str]):
+    code, _, err = nc(arc, *command, "--", query)
+    assert code in (0, 1), err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("query,limit", [
+    (" ".join(_cjk(1000)), "query has 1000 different terms; at most 200 are allowed"),
+    (" OR ".join(_cjk(201)), "query has 201 different terms; at most 200 are allowed"),
+    ("(" * 300 + "经济" + ")" * 300, "query nests more than 50 levels of parentheses or NOT (at column 51); at most 50 are allowed"),
+    ("- " * 0 + "NOT " * 51 + "经济", "query nests more than 50 levels"),
+])
+@pytest.mark.parametrize("command", [["search"], ["stats"]], ids=" ".join)
+def test_queries_past_the_limits_are_refused_naming_the_limit(arc: Path, query: str, limit: str, command: list[str]):
+    code, out, err = nc(arc, *command, "--", query)
+    assert code == 2 and out == ""
+    assert err.startswith(f"newsctl: error: {limit}") and err.count("\n") == 1
