@@ -187,3 +187,22 @@ def test_queries_past_the_limits_are_refused_naming_the_limit(arc: Path, query: 
     code, out, err = nc(arc, *command, "--", query)
     assert code == 2 and out == ""
     assert err.startswith(f"newsctl: error: {limit}") and err.count("\n") == 1
+
+
+# --- 5. a pager that cannot start does not lose the post --------------------------------------
+
+
+@pytest.mark.parametrize("var", ["PAGER", "NEWSCTL_PAGER"])
+def test_a_pager_that_cannot_start_falls_back_to_printing(arc: Path, var: str):
+    env = base_env(arc.parent, **{var: "nonexistent-pager -R"})
+    code, screen, err = on_pty(["--archive", str(arc), "show", NW_ID], env, rows=20)
+    assert code == 0
+    assert visible(screen)[0] == "争当国家高新区建设发展新标杆" and "（文章来源：绵阳日报）" in screen
+    assert err == "newsctl: cannot start the pager 'nonexistent-pager -R' (No such file or directory); printing directly\n"
+
+
+def test_a_shell_pager_command_that_is_not_found_falls_back_too(arc: Path, tmp_path: Path):
+    env = base_env(arc.parent, NEWSCTL_PAGER=f"nonexistent-pager > '{tmp_path / 'x'}'")
+    code, screen, err = on_pty(["--archive", str(arc), "show", NW_ID], env, rows=20)
+    assert code == 0 and "（文章来源：绵阳日报）" in screen
+    assert err.endswith("(not found); printing directly\n")

@@ -110,6 +110,11 @@ def pager_command(env: Mapping[str, str] | None = None) -> str:
 class CommandPager(Pager):
     """Pipes text to the pager command as git does (LESS=FRX unless set: colours pass through).
 
+    A command without shell syntax is run directly, one with it through
+    /bin/sh. A pager that cannot start (not found, not executable: the shell's
+    126/127) does not lose the text: it is printed directly, after one line on
+    stderr saying why, as git does.
+
     Ctrl-C belongs to the pager while it runs: newsctl waits for it instead of
     dying under it and leaving the terminal in the pager's state.
     """
@@ -117,26 +122,49 @@ class CommandPager(Pager):
     def __init__(self, command: str) -> None:
         self.command = command
 
+    def _argv(self) -> list[str] | None:
+        """The command as argv when it needs no shell, else None."""
+        import shlex
+
+        if any(c in self.command for c in "|&;<>()$`\\\"'*?[]#~=%{}!\n"):
+            return None
+        try:
+            return shlex.split(self.command) or None
+        except ValueError:
+            return None
+
+    def _fall_back(self, content: str, why: str) -> None:
+        sys.stderr.write(f"newsctl: cannot start the pager {self.command!r} ({why}); printing directly\n")
+        sys.stderr.flush()
+        sys.stdout.write(content)
+        sys.stdout.flush()
+
     def show(self, content: str) -> None:
         import signal
 
         env = dict(os.environ)
         env.setdefault("LESS", "FRX")
         env.setdefault("LV", "-c")
+        argv = self._argv()
         previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
         try:
             try:
-                proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
-            except OSError:
-                sys.stdout.write(content)
+                if argv is not None:
+                    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+                else:
+                    proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
+            except OSError as e:
+                self._fall_back(content, e.strerror or str(e))
                 return
             try:
                 assert proc.stdin is not None
                 proc.stdin.write(content.encode("utf-8", "replace"))
                 proc.stdin.close()
-            except OSError:  # the user quit the pager before the end
+            except OSError:  # the user quit the pager before the end (or it never started)
                 pass
-            proc.wait()
+            code = proc.wait()
+            if argv is None and code in (126, 127):  # the shell could not find or run it
+                self._fall_back(content, "not found" if code == 127 else "not executable")
         finally:
             signal.signal(signal.SIGINT, previous)
 
