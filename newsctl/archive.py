@@ -118,6 +118,12 @@ class Archive:
 
         return run_index(self.settings, wait=wait, procs=procs, progress=progress, rebuild=rebuild)
 
+    def index_is_stale(self) -> bool:
+        """Whether a post was added, deleted or renamed in _posts/ since the last index run (a few stats)."""
+        from .sync.freshness import index_is_stale
+
+        return index_is_stale(self.state_dir, self.root)
+
     def status(self):  # -> newsctl.sync.status.Status
         """The index's health and pending changes, from file stats alone (no post is read)."""
         from .sync.status import status
@@ -272,8 +278,10 @@ class Archive:
                 docs.append((dest, final))
             if docs:
                 from .sync.added import index_added
+                from .sync.freshness import note_written
 
                 index_added(self.settings, docs)
+                note_written(self.state_dir, self.root, {dest.parent for dest, _ in docs})
         return result
 
     def _catch_up(self) -> None:

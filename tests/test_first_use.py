@@ -206,3 +206,58 @@ def test_a_shell_pager_command_that_is_not_found_falls_back_too(arc: Path, tmp_p
     code, screen, err = on_pty(["--archive", str(arc), "show", NW_ID], env, rows=20)
     assert code == 0 and "（文章来源：绵阳日报）" in screen
     assert err.endswith("(not found); printing directly\n")
+
+
+# --- 6. a stale index says so, cheaply -------------------------------------------------------
+
+STALE = "index is older than _posts/; run newsctl index"
+
+
+@pytest.mark.parametrize("change", ["add-by-hand", "delete", "rename", "new-subfolder"])
+def test_search_list_and_stats_say_when_posts_changed_since_the_index(fresh: Path, change: str):
+    posts = fresh / "_posts"
+    for args in (["search", "经济"], ["list"], ["stats"]):
+        assert STALE not in nc(fresh, *args)[2]
+    victim = posts / f"{NW_ID}.md"
+    if change == "add-by-hand":
+        shutil.copy(victim, posts / "2022-03-01-copy.md")
+    elif change == "delete":
+        victim.unlink()
+    elif change == "rename":
+        victim.rename(posts / "2022-02-28-renamed.md")
+    else:
+        (posts / "2024").mkdir()
+    for args in (["search", "经济"], ["search", "经济", "--format", "json"], ["list", "--format", "paths"], ["stats"]):
+        code, out, err = nc(fresh, *args)
+        assert STALE in err.splitlines(), (args, err)
+        assert STALE not in out
+    assert nc(fresh, "index", "--quiet")[0] == 0
+    assert STALE not in nc(fresh, "search", "经济")[2]
+
+
+def test_a_post_in_a_subfolder_is_seen_too(fresh: Path):
+    sub = fresh / "_posts" / "2022"
+    sub.mkdir()
+    assert nc(fresh, "index", "--quiet")[0] == 0
+    assert STALE not in nc(fresh, "list")[2]
+    shutil.copy(fresh / "_posts" / f"{NW_ID}.md", sub / "2022-03-01-copy.md")
+    assert STALE in nc(fresh, "list")[2]
+
+
+def test_add_keeps_the_index_fresh(fresh: Path, tmp_path: Path):
+    src = tmp_path / "in" / "2022-03-02-new.md"
+    src.parent.mkdir()
+    src.write_text("---\ntitle: 新的\ndate: 2022-03-02 08:00:00 +0800\n---\n\n正文经济\n", encoding="utf-8")
+    assert nc(fresh, "add", str(src))[0] == 0
+    code, _, err = nc(fresh, "search", "经济")
+    assert code == 0 and STALE not in err
+
+
+def test_the_check_costs_a_few_stats_not_a_scan(fresh: Path, monkeypatch):
+    from newsctl.sync import freshness
+
+    calls: list[str] = []
+    real = os.stat
+    monkeypatch.setattr(freshness.os, "stat", lambda p, *a, **k: calls.append(str(p)) or real(p, *a, **k))
+    assert freshness.index_is_stale(fresh / ".newsctl", fresh) is False
+    assert calls == [str(fresh / "_posts")]  # one folder: one stat, whatever the number of posts

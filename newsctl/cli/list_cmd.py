@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FOUND, EXIT_NOTHING
-from .app import app, message, runtime, stdout_is_terminal
+from .app import app, message, runtime, stdout_is_terminal, warn_if_stale
 
 TERMINAL_LIMIT = 20  # posts listed on a terminal unless --limit says otherwise
 
@@ -61,6 +61,7 @@ def list_posts(
     if limit is None:
         limit = TERMINAL_LIMIT if terminal and fmt is ListFormat.table else 0
     result = arc.list(categories=category or (), tags=tag or (), since=start, until=end, limit=limit, reverse=reverse)
+    warn_if_stale(arc)
 
     def table():
         from ..render.table import PostTableRenderer

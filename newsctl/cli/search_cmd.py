@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FOUND, EXIT_NOTHING
-from .app import app, message, runtime, stdout_is_terminal
+from .app import app, message, runtime, stdout_is_terminal, warn_if_stale
 
 
 class SearchFormat(str, Enum):
@@ -77,6 +77,7 @@ def search_posts(
     )
     text = " ".join(query)
     result = arc.search(text, options, count_only=count)
+    warn_if_stale(arc)
     if explain:
         message(result.explanation)
     for fb in result.fallbacks:
