@@ -35,6 +35,7 @@ from .sync.known import KnownPosts
 from .sync.result import IndexResult
 
 ADD_WAIT_SECONDS = 5.0
+ALREADY_IN_POSTS = "already in the archive's _posts/"  # a "duplicate" --force cannot add
 
 
 @dataclass
@@ -219,7 +220,7 @@ class Archive:
             raise UsageError("a new post needs a title: pass --title")
         if "\n" in title or "\r" in title:
             raise UsageError("--title must be one line")
-        when = date or datetime.now(self.settings.timezone)
+        when = date or datetime.now(self.settings.timezone).replace(microsecond=0)  # whole seconds, as people write dates
         text = format_post(
             title=title.strip(),
             date=when,
@@ -259,7 +260,7 @@ class Archive:
                     result.failed.append(PostError(label, "no title in front matter"))
                     continue
                 if src is not None and inside(src, self.posts_dir):
-                    result.duplicates.append((label, "already in the archive's _posts/"))
+                    result.duplicates.append((label, ALREADY_IN_POSTS))
                     continue
                 if not force:
                     why = known.duplicate_of(post)

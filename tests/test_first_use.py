@@ -261,3 +261,94 @@ def test_the_check_costs_a_few_stats_not_a_scan(fresh: Path, monkeypatch):
     monkeypatch.setattr(freshness.os, "stat", lambda p, *a, **k: calls.append(str(p)) or real(p, *a, **k))
     assert freshness.index_is_stale(fresh / ".newsctl", fresh) is False
     assert calls == [str(fresh / "_posts")]  # one folder: one stat, whatever the number of posts
+
+
+# --- 7. add --title: the body from the editor on a terminal; an empty body is refused -------
+
+
+def _editor(tmp_path: Path, body: str, code: int = 0) -> str:
+    script = tmp_path / "fake-editor"
+    script.write_text(f"#!/bin/sh\nprintf '%s' '{body}' > \"$1\"\nexit {code}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_add_title_on_a_terminal_takes_the_body_from_the_editor(fresh: Path, tmp_path: Path):
+    env = base_env(fresh.parent, EDITOR=_editor(tmp_path, "编辑器里写的正文。"), VISUAL="")
+    code, _, err = on_pty(["--archive", str(fresh), "add", "--title", "编辑器", "--date", "2030-01-01 08:00"], env)
+    assert code == 0, err
+    assert "waiting for your editor" in err
+    (post,) = (fresh / "_posts").glob("2030-01-01-*.md")
+    assert post.read_text(encoding="utf-8").endswith("\n\n编辑器里写的正文。\n")
+
+
+def test_visual_wins_over_editor(fresh: Path, tmp_path: Path):
+    visual = tmp_path / "v"
+    visual.mkdir()
+    env = base_env(fresh.parent, EDITOR=_editor(tmp_path, "EDITOR"), VISUAL=_editor(visual, "VISUAL"))
+    code, _, err = on_pty(["--archive", str(fresh), "add", "--title", "谁", "--date", "2030-01-02"], env)
+    assert code == 0, err
+    (post,) = (fresh / "_posts").glob("2030-01-02-*.md")
+    assert post.read_text(encoding="utf-8").endswith("\nVISUAL\n")
+
+
+@pytest.mark.parametrize("body,code_,why", [("", 0, "the body from the editor is empty; nothing written"),
+                                            ("  \n", 0, "the body from the editor is empty; nothing written"),
+                                            ("x", 1, "failed (exit 1); nothing written")])
+def test_an_empty_body_or_a_failed_editor_aborts_and_writes_nothing(fresh: Path, tmp_path: Path, body: str, code_: int, why: str):
+    before = sorted((fresh / "_posts").iterdir())
+    env = base_env(fresh.parent, EDITOR=_editor(tmp_path, body, code_))
+    code, _, err = on_pty(["--archive", str(fresh), "add", "--title", "空的"], env)
+    assert code == 2 and why in err
+    assert sorted((fresh / "_posts").iterdir()) == before
+
+
+@pytest.mark.parametrize("source", ["stdin", "file"])
+def test_an_empty_body_from_stdin_or_a_file_is_refused_unless_allowed(fresh: Path, tmp_path: Path, source: str):
+    import subprocess
+
+    empty = tmp_path / "empty.md"
+    empty.write_text("\n", encoding="utf-8")
+    before = sorted((fresh / "_posts").iterdir())
+    args = [str(NEWSCTL), "--archive", str(fresh), "add", "--title", "空的", "--date", "2030-02-02"]
+    if source == "file":
+        args += ["--body-file", str(empty)]
+    done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=base_env(fresh.parent))
+    where = str(empty) if source == "file" else "stdin"
+    assert done.returncode == 2
+    assert done.stderr == f"newsctl: error: the body from {where} is empty; nothing written (write a body, or pass --allow-empty)\n"
+    assert sorted((fresh / "_posts").iterdir()) == before
+    done = subprocess.run(args + ["--allow-empty"], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=base_env(fresh.parent))
+    assert done.returncode == 0, done.stderr
+    assert len(list((fresh / "_posts").glob("2030-02-02-*.md"))) == 1
+
+
+# --- 9. the smaller ones: add -------------------------------------------------------------
+
+
+def test_add_without_date_writes_whole_seconds(fresh: Path):
+    import subprocess
+
+    done = subprocess.run([str(NEWSCTL), "--archive", str(fresh), "add", "--title", "现在"], input="正文\n",
+                          capture_output=True, text=True, env=base_env(fresh.parent))
+    assert done.returncode == 0, done.stderr
+    path = Path(done.stderr.split("added ", 1)[1].split()[0])
+    (date_line,) = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("date: ")]
+    import re
+
+    assert re.fullmatch(r"date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800", date_line), date_line
+
+
+def test_add_force_on_a_post_already_in_posts_does_not_offer_force(fresh: Path):
+    code, _, err = nc(fresh, "add", "--force", str(fresh / "_posts" / f"{NW_ID}.md"))
+    assert code == 0
+    assert "--force adds it" not in err
+    assert f"skipped: {fresh / '_posts' / NW_ID}.md: already in the archive's _posts/ (newsctl index indexes it)" in err
+
+
+@pytest.mark.parametrize("flags,named", [(["--body-file", "b.md"], "--body-file"), (["--allow-empty"], "--allow-empty"),
+                                         (["--date", "2022-01-01", "--tag", "x"], "--date/--tag")])
+def test_title_only_flags_without_title_say_they_go_with_title(fresh: Path, flags: list[str], named: str):
+    code, out, err = nc(fresh, "add", *flags)
+    assert code == 2 and out == ""
+    assert err.startswith(f"newsctl: error: {named} go") and "with --title" in err

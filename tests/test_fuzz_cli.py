@@ -160,5 +160,5 @@ def test_any_post_file_ends_with_0_1_or_2(post_arc: Path, tmp_path_factory, data
     outside.write_bytes(data)
     code, _, err = run("--archive", archive, "add", "--quiet", str(outside))
     assert_clean(code, err)
-    code, _, err = run("--archive", archive, "add", "--quiet", "--allow-empty", "-", stdin=data)
+    code, _, err = run("--archive", archive, "add", "--quiet", "-", stdin=data)
     assert_clean(code, err)
