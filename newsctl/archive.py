@@ -12,6 +12,7 @@ The CLI is glue over this class; scripts can use it directly:
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -94,10 +95,10 @@ class Archive:
         found.sort()
         return found
 
-    def read_post(self, path: Path, data: bytes | None = None):  # -> Post
+    def read_post(self, path: Path, data: bytes | None = None, *, mtime: float | None = None):  # -> Post
         from .posts.post import read_post
 
-        return read_post(path, self.settings.timezone, data=data)
+        return read_post(path, self.settings.timezone, data=data, mtime=mtime)
 
     # --- index ---------------------------------------------------------------
 
@@ -250,24 +251,28 @@ class Archive:
                     result.failed.append(err)
                     continue
                 assert data is not None
-                name_path = src if src is not None else Path(label)
-                try:
-                    post = self.read_post(name_path, data)
-                except PostError as e:
-                    result.failed.append(e)
-                    continue
-                if not post.title.strip():
-                    result.failed.append(PostError(label, "no title in front matter"))
-                    continue
                 if src is not None and inside(src, self.posts_dir):
                     result.duplicates.append((label, ALREADY_IN_POSTS))
                     continue
+                # One rule with `index`: an untitled post is kept (shown as "(untitled)"), a post
+                # without a date is dated by its file name, else by the file's mtime (stdin: now).
+                name_path = src if src is not None else Path(label)
+                try:
+                    post = self.read_post(name_path, data, mtime=None if src is not None else time.time())
+                except PostError as e:
+                    result.failed.append(e)
+                    continue
+                if src is not None and is_jekyll_name(src.name):
+                    filename = src.name
+                else:
+                    filename = post_filename(post.date, post.title.strip() or (src.stem if src is not None else "untitled"))
+                # the post as `index` will read it in _posts/ (a date-less post: its new file name's date)
+                post = self.read_post(self.posts_dir / filename, data, mtime=post.date.timestamp())
                 if not force:
                     why = known.duplicate_of(post)
                     if why:
                         result.duplicates.append((label, why))
                         continue
-                filename = src.name if src is not None and is_jekyll_name(src.name) else post_filename(post.date, post.title)
                 try:
                     dest = write_new(self.posts_dir, filename, data)
                 except NewsctlError as e:

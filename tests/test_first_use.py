@@ -352,3 +352,60 @@ def test_title_only_flags_without_title_say_they_go_with_title(fresh: Path, flag
     code, out, err = nc(fresh, "add", *flags)
     assert code == 2 and out == ""
     assert err.startswith(f"newsctl: error: {named} go") and "with --title" in err
+
+
+# --- 8. add and index agree on untitled and undated posts --------------------------------
+
+UNTITLED = '---\nlayout: post\ntitle: ""\ndate:  +0800\ncategories: emnews\n---\n\n无题的正文，经济新闻。\n'
+
+
+def _records(archive: Path) -> dict[str, dict]:
+    code, out, err = nc(archive, "list", "--format", "json")
+    assert code in (0, 1), err
+    return {Path(r["path"]).name: r for r in json.loads(out)}
+
+
+@pytest.mark.parametrize("how", ["jekyll-name", "other-name", "stdin"])
+def test_add_takes_an_untitled_undated_post_as_index_reads_it(tmp_path: Path, how: str):
+    import subprocess
+
+    by_add = tmp_path / "by-add"
+    (by_add / "_posts").mkdir(parents=True)
+    src = tmp_path / ("2022-03-05-untitled.md" if how == "jekyll-name" else "scraped.md")
+    src.write_text(UNTITLED, encoding="utf-8")
+    os.utime(src, (1646460000, 1646460000))  # 2022-03-05 14:00 +0800
+    args = [str(NEWSCTL), "--archive", str(by_add), "add", "-" if how == "stdin" else str(src)]
+    done = subprocess.run(args, input=UNTITLED, capture_output=True, text=True, env=base_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    (written,) = (by_add / "_posts").iterdir()
+    assert written.read_text(encoding="utf-8") == UNTITLED  # the bytes as given: nothing lost
+    if how != "stdin":
+        assert written.name.startswith("2022-03-05-")
+    if how == "other-name":
+        assert written.name == "2022-03-05-scraped.md"  # an untitled post is named after its file
+    added = _records(by_add)[written.name]
+    assert added["title"] == ""
+    # the same file put in _posts/ by hand and indexed: the same record
+    by_hand = tmp_path / "by-hand"
+    (by_hand / "_posts").mkdir(parents=True)
+    shutil.copy2(written, by_hand / "_posts" / written.name)
+    assert nc(by_hand, "index", "--quiet")[0] == 0
+    indexed = _records(by_hand)[written.name]
+    assert {k: v for k, v in indexed.items() if k != "path"} == {k: v for k, v in added.items() if k != "path"}
+    assert indexed["date"].endswith("T00:00:00+08:00")  # dated by the file name
+    # shown as (untitled), found by search, and a second add is a duplicate
+    assert "(untitled)" in on_pty(["--archive", str(by_add), "list"], base_env(tmp_path))[1]
+    assert nc(by_add, "search", "无题")[0] == 0
+    again = subprocess.run(args, input=UNTITLED, capture_output=True, text=True, env=base_env(tmp_path))
+    assert again.returncode == 0 and "duplicate" in again.stderr
+    assert len(list((by_add / "_posts").iterdir())) == 1
+
+
+def test_check_notes_untitled_and_undated_posts_without_failing(fresh: Path):
+    (fresh / "_posts" / "2022-03-05-untitled.md").write_text(UNTITLED, encoding="utf-8")
+    assert nc(fresh, "index", "--quiet")[0] == 0
+    code, out, err = nc(fresh, "check")
+    assert code == 0, out + err
+    assert 'untitled: _posts/2022-03-05-untitled.md: no title in the front matter (shown as "(untitled)")' in out.splitlines()
+    assert "undated: _posts/2022-03-05-untitled.md: no date in the front matter (dated by its file name)" in out.splitlines()
+    assert "2 notes" in err
