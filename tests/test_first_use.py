@@ -409,3 +409,28 @@ def test_check_notes_untitled_and_undated_posts_without_failing(fresh: Path):
     assert 'untitled: _posts/2022-03-05-untitled.md: no title in the front matter (shown as "(untitled)")' in out.splitlines()
     assert "undated: _posts/2022-03-05-untitled.md: no date in the front matter (dated by its file name)" in out.splitlines()
     assert "2 notes" in err
+
+
+# --- 9. the smaller ones: dates, config ---------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--since", "--until"])
+@pytest.mark.parametrize("command", ["list", "search", "stats"])
+def test_a_bad_since_or_until_names_the_option(arc: Path, option: str, command: str):
+    args = [command, *(["经济"] if command == "search" else []), option, "2023-02-30"]
+    code, out, err = nc(arc, *args)
+    assert code == 2 and out == ""
+    assert err.startswith(f"newsctl: error: {option}: cannot read date '2023-02-30': day is out of range for month")
+
+
+@pytest.mark.parametrize("where", ["user", "archive"])
+@pytest.mark.parametrize("line,key", [('color = "sometimes"', "'color' must be one of"), ("limit = -1", "'limit' must be a whole number"),
+                                      ('timezone = "Mars/Base"', "unknown timezone 'Mars/Base' ('timezone' in ")])
+def test_a_bad_config_value_names_its_file(tmp_path: Path, where: str, line: str, key: str):
+    archive = copy_example_archive(tmp_path / "arc")
+    path = (tmp_path / "config" / "newsctl" / "config.toml") if where == "user" else (archive / ".newsctl" / "config.toml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(line + "\n", encoding="utf-8")
+    code, out, err = nc(archive, "list")
+    assert code == 2 and out == ""
+    assert str(path) in err and key in err, err
