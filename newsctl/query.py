@@ -218,6 +218,9 @@ class _Parser:
         if tok.kind in ("word", "phrase"):
             self.take()
             if tok.kind == "phrase":
+                if not tok.text[1:-1].strip():
+                    raise QueryError(f"empty phrase {tok.text} at column {tok.pos + 1} of query {self.query!r}",
+                                     hint="put words between the quotes")
                 return Text(tok.text[1:-1], None, quoted=True)
             return Text(tok.text, None, quoted=False)
         raise self.error(f"unexpected {tok.text!r}", tok)
@@ -273,6 +276,25 @@ def texts(node: Node, *, positive: bool = True) -> Iterator[Text]:
     elif isinstance(node, (And, Or)):
         for item in node.items:
             yield from texts(item, positive=positive)
+
+
+def nothing_found_hints(node: Node) -> list[str]:
+    """Why a query that found nothing may not mean what its writer meant: wildcards, lower-case operators."""
+    hints: list[str] = []
+    for leaf in dict.fromkeys(texts(node)):
+        if leaf.quoted:
+            continue
+        if any(c in leaf.text for c in "*?"):
+            bare = leaf.text.replace("*", "").replace("?", "")
+            how = (
+                "ASCII letters and digits match whole words: write the whole word"
+                if bare.isascii()
+                else f"Chinese already matches any substring: search {bare!r}"
+            )
+            hints.append(f"wildcards are not supported: {leaf.text!r} was searched as written; {how}")
+        elif leaf.field is None and leaf.text in ("and", "or", "not"):
+            hints.append(f"{leaf.text!r} was searched as a word; the operator is {leaf.text.upper()} (upper case)")
+    return hints
 
 
 def describe(node: Node) -> str:

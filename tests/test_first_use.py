@@ -434,3 +434,56 @@ def test_a_bad_config_value_names_its_file(tmp_path: Path, where: str, line: str
     code, out, err = nc(archive, "list")
     assert code == 2 and out == ""
     assert str(path) in err and key in err, err
+
+
+# --- 9. the smaller ones: search ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query,hint", [
+    ("经*", "newsctl: wildcards are not supported: '经*' was searched as written; Chinese already matches any substring: search '经'"),
+    ("econom*", "newsctl: wildcards are not supported: 'econom*' was searched as written; ASCII letters and digits match whole words: write the whole word"),
+    ("经济 and 高新区", "newsctl: 'and' was searched as a word; the operator is AND (upper case)"),
+    ("不存在的词 or 经济", "newsctl: 'or' was searched as a word; the operator is OR (upper case)"),
+])
+@pytest.mark.parametrize("count", [False, True])
+def test_nothing_found_hints_at_wildcards_and_lower_case_operators(arc: Path, query: str, hint: str, count: bool):
+    code, _, err = nc(arc, "search", *(["--count"] if count else []), "--", query)
+    assert code == 1
+    assert hint in err.splitlines()
+
+
+def test_a_query_that_finds_something_gets_no_hint(arc: Path):
+    code, _, err = nc(arc, "search", "--", "经济 OR 经*")
+    assert code == 0 and "wildcards" not in err
+
+
+@pytest.mark.parametrize("query", ['""', '" "', '经济 ""'])
+def test_an_empty_phrase_is_an_error_as_an_empty_query_is(arc: Path, query: str):
+    code, out, err = nc(arc, "search", query)
+    assert code == 2 and out == ""
+    assert err.startswith("newsctl: error: empty phrase") and "(put words between the quotes)" in err
+
+
+def test_search_reverse_gives_the_order_backwards(arc: Path):
+    def dates(*extra: str) -> list[str]:
+        code, out, err = nc(arc, "search", "经济", "--format", "jsonl", *extra)
+        assert code == 0, err
+        return [json.loads(line)["date"] for line in out.splitlines()]
+
+    newest_first = dates("--sort", "date")
+    assert newest_first == sorted(newest_first, reverse=True) and len(newest_first) > 2
+    assert dates("--sort", "date", "--reverse") == newest_first[::-1]
+    assert dates("--sort", "date", "-r", "--limit", "2") == newest_first[::-1][:2]  # the oldest two, not the newest reversed
+    code, out, _ = nc(arc, "search", "经济", "--format", "jsonl", "--reverse")
+    scores = [json.loads(line)["score"] for line in out.splitlines()]
+    assert scores == sorted(scores)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_count_in_a_json_format_prints_json(arc: Path, fmt: str):
+    code, out, _ = nc(arc, "search", "经济", "--count", "--format", fmt)
+    data = json.loads(out)
+    assert code == 0 and data == {"query": "经济", "count": data["count"]} and data["count"] > 0
+    assert nc(arc, "search", "经济", "--count")[1] == f"{data['count']}\n"  # the plain count stays a bare number
+    code, out, _ = nc(arc, "search", "没有这个词的", "--count", "--format", fmt)
+    assert code == 1 and json.loads(out) == {"query": "没有这个词的", "count": 0}
