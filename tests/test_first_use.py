@@ -487,3 +487,28 @@ def test_count_in_a_json_format_prints_json(arc: Path, fmt: str):
     assert nc(arc, "search", "经济", "--count")[1] == f"{data['count']}\n"  # the plain count stays a bare number
     code, out, _ = nc(arc, "search", "没有这个词的", "--count", "--format", fmt)
     assert code == 1 and json.loads(out) == {"query": "没有这个词的", "count": 0}
+
+
+# --- 9. the smaller ones: index --wait, status ------------------------------------------------
+
+
+def test_index_wait_says_how_long_it_waited_and_for_whom(fresh: Path):
+    import re
+    import subprocess
+    import time
+
+    from newsctl.lock import write_lock
+
+    with write_lock(fresh / ".newsctl", command="newsctl test-holder"):
+        proc = subprocess.Popen([str(NEWSCTL), "--archive", str(fresh), "index", "--wait", "30"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_env(fresh.parent))
+        time.sleep(2.5)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    m = re.search(r", ([0-9.]+)s; waited ([0-9.]+)s for pid (\d+) on \S+ \(newsctl test-holder", err)
+    assert m, err
+    run_s, waited = float(m[1]), float(m[2])
+    assert waited >= 1.0 and run_s < waited  # the run's own time leaves the wait out
+    assert int(m[3]) == os.getpid()
+    state = json.loads((fresh / ".newsctl" / "state.json").read_text(encoding="utf-8"))
+    assert state["last"]["waited"] >= 1.0

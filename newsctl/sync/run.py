@@ -72,10 +72,12 @@ def run_index(
     force: Iterable[str] = (),
 ) -> "IndexResult":
     """Bring the index in line with the files (the whole of `newsctl index`)."""
-    t0 = time.monotonic()
     result = _new_result()
     record = RunRecord(command=command, mode="rebuild" if rebuild else "incremental")
-    with write_lock(settings.state_dir, wait=wait, command=f"newsctl {command}"):
+    with write_lock(settings.state_dir, wait=wait, command=f"newsctl {command}") as held:
+        t0 = time.monotonic()  # the run's own time: the wait for another writer is reported apart
+        result.waited, result.waited_for = held.waited, held.waited_for
+        record.waited = round(held.waited, 3)
         try:
             try:
                 sync_locked(settings, result, procs=procs, progress=progress, rebuild=rebuild, force=force)
