@@ -512,3 +512,16 @@ def test_index_wait_says_how_long_it_waited_and_for_whom(fresh: Path):
     assert int(m[3]) == os.getpid()
     state = json.loads((fresh / ".newsctl" / "state.json").read_text(encoding="utf-8"))
     assert state["last"]["waited"] >= 1.0
+
+
+def test_status_mentions_replaced_index_folders_kept_for_readers(fresh: Path):
+    code, out, _ = nc(fresh, "status")
+    assert code == 0 and "replaced:" not in out
+    assert nc(fresh, "index", "--rebuild", "--quiet")[0] == 0
+    code, out, _ = nc(fresh, "status")
+    (line,) = [line for line in out.splitlines() if line.startswith("replaced:")]
+    assert line.startswith("replaced:  1 older index folder, ") and "kept for readers that opened it" in line
+    assert " KB" in line or " MB" in line
+    data = json.loads(nc(fresh, "status", "--format", "json")[1])
+    (old,) = data["replaced"]
+    assert old["size_bytes"] > 0 and Path(old["folder"]).name.startswith("index.")
