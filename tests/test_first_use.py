@@ -525,3 +525,20 @@ def test_status_mentions_replaced_index_folders_kept_for_readers(fresh: Path):
     data = json.loads(nc(fresh, "status", "--format", "json")[1])
     (old,) = data["replaced"]
     assert old["size_bytes"] > 0 and Path(old["folder"]).name.startswith("index.")
+
+
+# --- 9. the smaller ones: --color always keeps the pipe's layout -----------------------------
+
+
+@pytest.mark.parametrize("args", [["search", "新思想"], ["search", "经济", "-n", "3"], ["list"], ["stats", "--by", "year"],
+                                  ["show", NW_ID]], ids=" ".join)
+def test_color_always_into_a_pipe_keeps_the_pipe_layout(arc: Path, args: list[str]):
+    from test_terminal import ANSI
+
+    code, plain, _ = piped(["--color", "never", "--archive", str(arc), *args], base_env(arc.parent))
+    code2, styled, _ = piped(["--color", "always", "--archive", str(arc), *args], base_env(arc.parent))
+    assert code == code2 == 0
+    assert ANSI.sub("", styled) == plain  # the same lines, only escape codes added
+    if args[0] == "search":
+        assert "\x1b[" in styled
+        assert max(len(line) for line in plain.splitlines()) > 80  # nothing wrapped at 80 or cut

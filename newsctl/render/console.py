@@ -47,7 +47,7 @@ def color_enabled(choice: str, stream: IO[str], env: Mapping[str, str] | None = 
 def hyperlinks_enabled(console: Console, env: Mapping[str, str] | None = None) -> bool:
     """Whether to wrap paths and URLs in OSC 8 hyperlinks: styled output, a terminal that copes."""
     env = os.environ if env is None else env
-    if console.color_system is None or not console.is_terminal:
+    if console.color_system is None:  # unstyled; a pipe is styled only with --color always
         return False
     if env.get("NEWSCTL_HYPERLINKS", "") in ("0", "no", "never"):
         return False
@@ -73,13 +73,25 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, "stdout closed")
 
 
+def _terminal_color_system() -> str:
+    """The colour system rich would pick for a terminal here (COLORTERM, TERM), for a styled pipe."""
+    import io
+
+    probe = Console(file=io.StringIO(), force_terminal=True)
+    return probe.color_system or "standard"
+
+
 def make_console(choice: str, *, stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file or (sys.stderr if stderr else sys.stdout)
     styled = color_enabled(choice, stream)
     tty = _isatty(stream)
-    if styled:
+    if styled and tty:
         return _Console(file=stream, force_terminal=True, stderr=stderr, highlight=False,
                         no_color=False, emoji=False)
+    if styled:
+        # --color always into a pipe: the pipe's layout (nothing cut, wrapped or padded) with escape codes
+        return _Console(file=stream, force_terminal=False, color_system=_terminal_color_system(), stderr=stderr,
+                        highlight=False, no_color=False, emoji=False, width=10_000, soft_wrap=True)
     if tty:
         # a terminal without styling (NO_COLOR, TERM=dumb, --color never): same layout, no escape codes
         return _Console(file=stream, force_terminal=True, color_system=None, no_color=True,
