@@ -2,7 +2,7 @@
 stdout, deep queries, a pager that cannot start, a stale index, empty posts, untitled posts.
 
 The installed `newsctl` is run as a user runs it, on pipes and on a pty
-(helpers from test_terminal.py), on a copy of the example archive (40 posts).
+(helpers from render/test_terminal.py), on a copy of the example archive (40 posts).
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import copy_example_archive
-from test_terminal import NEWSCTL, base_env, on_pty, piped, visible
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))  # the pty helpers of test_terminal.py
+from test_terminal import NEWSCTL, base_env, on_pty, piped, visible  # noqa: E402
 
 NW_ID = "2022-02-28-NW202202282290536398"
 
@@ -98,7 +101,7 @@ def _under_umask(mask: str, archive: Path, *args: str, stdin: str | None = None)
 def test_posts_index_and_records_follow_the_umask(tmp_path: Path, mask: str, file_mode: int, dir_mode: int):
     archive = tmp_path / "arc"
     (archive / "_posts").mkdir(parents=True)
-    src = Path(__file__).parent / "data" / "posts" / f"{NW_ID}.md"
+    src = Path(__file__).resolve().parents[1] / "data" / "posts" / f"{NW_ID}.md"
     code, _, err = _under_umask(mask, archive, "add", str(src))
     assert code == 0, err
     code, _, err = _under_umask(mask, archive, "add", "--title", "umask", stdin="正文\n")
