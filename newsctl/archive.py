@@ -12,6 +12,7 @@ The CLI is glue over this class; scripts can use it directly:
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from .sync.known import KnownPosts
 from .sync.result import IndexResult
 
 ADD_WAIT_SECONDS = 5.0
+ALREADY_IN_POSTS = "already in the archive's _posts/"  # a "duplicate" --force cannot add
 
 
 @dataclass
@@ -93,10 +95,10 @@ class Archive:
         found.sort()
         return found
 
-    def read_post(self, path: Path, data: bytes | None = None):  # -> Post
+    def read_post(self, path: Path, data: bytes | None = None, *, mtime: float | None = None):  # -> Post
         from .posts.post import read_post
 
-        return read_post(path, self.settings.timezone, data=data)
+        return read_post(path, self.settings.timezone, data=data, mtime=mtime)
 
     # --- index ---------------------------------------------------------------
 
@@ -117,6 +119,12 @@ class Archive:
         from .sync.run import run_index
 
         return run_index(self.settings, wait=wait, procs=procs, progress=progress, rebuild=rebuild)
+
+    def index_is_stale(self) -> bool:
+        """Whether a post was added, deleted or renamed in _posts/ since the last index run (a few stats)."""
+        from .sync.freshness import index_is_stale
+
+        return index_is_stale(self.state_dir, self.root)
 
     def status(self):  # -> newsctl.sync.status.Status
         """The index's health and pending changes, from file stats alone (no post is read)."""
@@ -213,7 +221,7 @@ class Archive:
             raise UsageError("a new post needs a title: pass --title")
         if "\n" in title or "\r" in title:
             raise UsageError("--title must be one line")
-        when = date or datetime.now(self.settings.timezone)
+        when = date or datetime.now(self.settings.timezone).replace(microsecond=0)  # whole seconds, as people write dates
         text = format_post(
             title=title.strip(),
             date=when,
@@ -243,24 +251,28 @@ class Archive:
                     result.failed.append(err)
                     continue
                 assert data is not None
+                if src is not None and inside(src, self.posts_dir):
+                    result.duplicates.append((label, ALREADY_IN_POSTS))
+                    continue
+                # One rule with `index`: an untitled post is kept (shown as "(untitled)"), a post
+                # without a date is dated by its file name, else by the file's mtime (stdin: now).
                 name_path = src if src is not None else Path(label)
                 try:
-                    post = self.read_post(name_path, data)
+                    post = self.read_post(name_path, data, mtime=None if src is not None else time.time())
                 except PostError as e:
                     result.failed.append(e)
                     continue
-                if not post.title.strip():
-                    result.failed.append(PostError(label, "no title in front matter"))
-                    continue
-                if src is not None and inside(src, self.posts_dir):
-                    result.duplicates.append((label, "already in the archive's _posts/"))
-                    continue
+                if src is not None and is_jekyll_name(src.name):
+                    filename = src.name
+                else:
+                    filename = post_filename(post.date, post.title.strip() or (src.stem if src is not None else "untitled"))
+                # the post as `index` will read it in _posts/ (a date-less post: its new file name's date)
+                post = self.read_post(self.posts_dir / filename, data, mtime=post.date.timestamp())
                 if not force:
                     why = known.duplicate_of(post)
                     if why:
                         result.duplicates.append((label, why))
                         continue
-                filename = src.name if src is not None and is_jekyll_name(src.name) else post_filename(post.date, post.title)
                 try:
                     dest = write_new(self.posts_dir, filename, data)
                 except NewsctlError as e:
@@ -272,8 +284,10 @@ class Archive:
                 docs.append((dest, final))
             if docs:
                 from .sync.added import index_added
+                from .sync.freshness import note_written
 
                 index_added(self.settings, docs)
+                note_written(self.state_dir, self.root, {dest.parent for dest, _ in docs})
         return result
 
     def _catch_up(self) -> None:

@@ -142,18 +142,23 @@ def resolve_settings(
         raise ConfigError(f"{local_path}: 'archive' belongs in {user_path}, not in an archive's config")
     merged = {**user, **local}
 
+    def origin(key: str) -> str:
+        """The file a merged value came from, for error messages."""
+        return str(local_path if key in local else user_path)
+
     if timezone:
         tz = parse_timezone(timezone, "--timezone")
     elif env.get("NEWSCTL_TIMEZONE"):
         tz = parse_timezone(env["NEWSCTL_TIMEZONE"], "NEWSCTL_TIMEZONE")
     else:
-        tz = parse_timezone(str(merged.get("timezone", DEFAULT_TIMEZONE)), "config")
+        tz = parse_timezone(str(merged.get("timezone", DEFAULT_TIMEZONE)), f"'timezone' in {origin('timezone')}")
 
     limit = merged.get("limit", DEFAULT_LIMIT)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise ConfigError(f"config 'limit' must be a whole number >= 0, not {limit!r}")
+        raise ConfigError(f"{origin('limit')}: 'limit' must be a whole number >= 0, not {limit!r}")
 
     col = color or str(merged.get("color", "auto"))
     if col not in COLOR_CHOICES:
-        raise ConfigError(f"color must be one of {', '.join(COLOR_CHOICES)}, not {col!r}")
+        where = "--color" if color else f"{origin('color')}: 'color'"
+        raise ConfigError(f"{where} must be one of {', '.join(COLOR_CHOICES)}, not {col!r}")
     return Settings(archive=root, state_dir=state_dir, timezone=tz, limit=limit, color=col)

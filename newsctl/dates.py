@@ -123,7 +123,17 @@ def parse_range(expr: str, tz: tzinfo, *, now: datetime | None = None) -> tuple[
 def since_until(
     since: str | None, until: str | None, tz: tzinfo, *, now: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
-    """The `--since/--until` pair as a half-open [start, end): both ends inclusive of their whole span."""
-    start = parse_date(since, tz, now=now).start if since else None
-    end = parse_date(until, tz, now=now).end if until else None
+    """The `--since/--until` pair as a half-open [start, end): both ends inclusive of their whole span.
+
+    A bad value names its option (`--since: cannot read date '2023-02-30': ...`).
+    """
+
+    def parse(option: str, expr: str) -> DateSpan:
+        try:
+            return parse_date(expr, tz, now=now)
+        except UsageError as e:
+            raise UsageError(f"{option}: {e.message}", hint=e.hint) from None
+
+    start = parse("--since", since).start if since else None
+    end = parse("--until", until).end if until else None
     return start, end

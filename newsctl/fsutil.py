@@ -1,4 +1,10 @@
-"""Atomic file writes: a reader or a crash sees the old file or the new one, never half."""
+"""Atomic file writes: a reader or a crash sees the old file or the new one, never half.
+
+Files are created with the mode `cp` or a shell redirect would give them:
+0666 less the umask (0644 under umask 022), not the 0600 of a bare
+`tempfile.mkstemp`. No file newsctl writes is private on purpose: posts are
+for the site build, the index and its records for every reader of the archive.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,29 @@ from pathlib import Path
 from .errors import StorageError
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux tells it (/proc), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode a new regular file gets from open(2) with 0666: what `cp` and `>` give."""
+    return 0o666 & ~current_umask()
+
+
 def _write_temp(folder: Path, data: bytes, prefix: str) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; the published file follows the umask
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

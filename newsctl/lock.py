@@ -21,6 +21,7 @@ import os
 import socket
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -75,18 +76,28 @@ def close_inherited() -> None:
     _held.clear()
 
 
+@dataclass
+class Held:
+    """How the lock was got: seconds spent waiting for another writer (0.0: it was free), and for whom."""
+
+    waited: float = 0.0
+    waited_for: str = ""
+
+
 @contextmanager
-def write_lock(state_dir: Path, *, wait: float = 0.0, command: str = "newsctl") -> Iterator[None]:
+def write_lock(state_dir: Path, *, wait: float = 0.0, command: str = "newsctl") -> Iterator[Held]:
     """Hold the archive's write lock; IndexBusy (exit 75) after `wait` seconds."""
     path = lock_path(state_dir)
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)  # the umask decides, as for every file
     except OSError as e:
         raise StorageError(f"cannot create the write lock {path}: {e.strerror or e}") from None
     try:
-        deadline = time.monotonic() + max(wait, 0.0)
+        started = time.monotonic()
+        deadline = started + max(wait, 0.0)
         delay = 0.05
+        holder: dict[str, Any] | None = None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -99,8 +110,11 @@ def write_lock(state_dir: Path, *, wait: float = 0.0, command: str = "newsctl") 
                         f"the archive is being written by {describe_holder(read_holder(state_dir))}{waited}",
                         hint="try again later or pass --wait SECONDS",
                     ) from None
+                if holder is None:
+                    holder = read_holder(state_dir) or {}
                 time.sleep(min(delay, remaining))
                 delay = min(delay * 2, 0.5)
+        held = Held(waited=time.monotonic() - started, waited_for=describe_holder(holder) if holder is not None else "")
         _held.add(fd)
         owner = {
             "pid": os.getpid(),
@@ -114,7 +128,7 @@ def write_lock(state_dir: Path, *, wait: float = 0.0, command: str = "newsctl") 
         except OSError:
             pass  # the note is a courtesy; the flock is what counts
         try:
-            yield
+            yield held
         finally:
             try:
                 os.ftruncate(fd, 0)

@@ -13,6 +13,12 @@ A WORD or "PHRASE" without a field matches the title or the body as a
 substring (Chinese) or whole tokens (ASCII letters/digits); see analysis.py.
 `date:` takes a day, month or year, `a..b` with open ends, or a relative form
 (`7d..`). Raw strings enter here only; every problem is a QueryError.
+
+Limits: at most MAX_DEPTH nested parentheses or NOTs and MAX_TERMS distinct
+terms (a term repeated inside one AND or OR counts once: `a a a` is `a`).
+Deeper or bigger queries are refused with the limit named, before anything
+recurses past what Python and Whoosh's matcher trees can take (a 1,000-term
+AND overflowed Whoosh's stack; 300 parentheses overflowed this parser).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Iterator, Union
 from .errors import QueryError, UsageError
 
 FIELDS = ("title", "category", "tag", "source", "date")
+MAX_DEPTH = 50  # nested ( ) or NOT/- levels
+MAX_TERMS = 200  # distinct terms (words, phrases, field:value) in one query
 TEXT_FIELDS = ("title", "body")
 
 
@@ -113,6 +121,15 @@ class _Parser:
         self.i = 0
         self.tz = tz
         self.now = now
+        self.depth = 0
+
+    def deeper(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(
+                f"query nests more than {MAX_DEPTH} levels of parentheses or NOT (at column {tok.pos + 1}); "
+                f"at most {MAX_DEPTH} are allowed"
+            )
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -133,6 +150,9 @@ class _Parser:
         tok = self.peek()
         if tok is not None:
             raise self.error("unexpected ')'" if tok.kind == "rparen" else f"unexpected {tok.text!r}", tok)
+        n = count_terms(node)
+        if n > MAX_TERMS:
+            raise QueryError(f"query has {n} different terms; at most {MAX_TERMS} are allowed", hint="search with fewer terms")
         return node
 
     def or_expr(self) -> Node:
@@ -140,6 +160,7 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "or":
             self.take()
             items.append(self.and_expr())
+        items = _distinct(items)
         return items[0] if len(items) == 1 else Or(tuple(items))
 
     def and_expr(self) -> Node:
@@ -151,6 +172,7 @@ class _Parser:
             items.append(self.unary())
         if not items:
             raise self.error("expected a term", self.peek())
+        items = _distinct(items)
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def unary(self) -> Node:
@@ -159,7 +181,10 @@ class _Parser:
             self.take()
             if self.peek() is None or self.peek().kind in ("or", "rparen"):  # type: ignore[union-attr]
                 raise self.error(f"{tok.text} needs a term after it", self.peek())
-            return Not(self.unary())
+            self.deeper(tok)
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -168,11 +193,13 @@ class _Parser:
             raise self.error("expected a term", None)
         if tok.kind == "lparen":
             self.take()
+            self.deeper(tok)
             node = self.or_expr()
             close = self.peek()
             if close is None or close.kind != "rparen":
                 raise self.error("missing ')'", close)
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "field":
             self.take()
@@ -191,6 +218,9 @@ class _Parser:
         if tok.kind in ("word", "phrase"):
             self.take()
             if tok.kind == "phrase":
+                if not tok.text[1:-1].strip():
+                    raise QueryError(f"empty phrase {tok.text} at column {tok.pos + 1} of query {self.query!r}",
+                                     hint="put words between the quotes")
                 return Text(tok.text[1:-1], None, quoted=True)
             return Text(tok.text, None, quoted=False)
         raise self.error(f"unexpected {tok.text!r}", tok)
@@ -211,6 +241,26 @@ class _Parser:
         return Text(text, name, quoted=quoted)
 
 
+def _distinct(items: list[Node]) -> list[Node]:
+    """Items of one AND/OR without repeats (`a a` means `a`), first occurrence kept."""
+    return list(dict.fromkeys(items))
+
+
+def count_terms(node: Node) -> int:
+    """Distinct leaves (terms, field:value, date:) of a parsed query."""
+    leaves: set[Node] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Not):
+            stack.append(n.item)
+        elif isinstance(n, (And, Or)):
+            stack.extend(n.items)
+        else:
+            leaves.add(n)
+    return len(leaves)
+
+
 def parse_query(query: str, tz: tzinfo, *, now: datetime | None = None) -> Node:
     """Parse a query string; QueryError says what is wrong and where."""
     return _Parser(query, tz, now).parse()
@@ -226,6 +276,25 @@ def texts(node: Node, *, positive: bool = True) -> Iterator[Text]:
     elif isinstance(node, (And, Or)):
         for item in node.items:
             yield from texts(item, positive=positive)
+
+
+def nothing_found_hints(node: Node) -> list[str]:
+    """Why a query that found nothing may not mean what its writer meant: wildcards, lower-case operators."""
+    hints: list[str] = []
+    for leaf in dict.fromkeys(texts(node)):
+        if leaf.quoted:
+            continue
+        if any(c in leaf.text for c in "*?"):
+            bare = leaf.text.replace("*", "").replace("?", "")
+            how = (
+                "ASCII letters and digits match whole words: write the whole word"
+                if bare.isascii()
+                else f"Chinese already matches any substring: search {bare!r}"
+            )
+            hints.append(f"wildcards are not supported: {leaf.text!r} was searched as written; {how}")
+        elif leaf.field is None and leaf.text in ("and", "or", "not"):
+            hints.append(f"{leaf.text!r} was searched as a word; the operator is {leaf.text.upper()} (upper case)")
+    return hints
 
 
 def describe(node: Node) -> str:

@@ -6,7 +6,7 @@
      "runs": [{...}, ...]} the newest RUNS_KEPT runs, newest first
 
 A run record: command, mode (incremental | rebuild | add | repair), started /
-finished (ISO 8601, UTC), seconds, outcome (ok | errors | interrupted |
+finished (ISO 8601, UTC), seconds, waited (for the write lock), outcome (ok | errors | interrupted |
 failed), added / changed / removed / unchanged / read, errors (path and
 reason, at most ERRORS_KEPT) and error_count, posts (in the index after the
 run), generation, note, message (for failed/interrupted runs).
@@ -43,6 +43,7 @@ class RunRecord:
     started: str = field(default_factory=now_iso)
     finished: str = ""
     seconds: float = 0.0
+    waited: float = 0.0  # seconds spent waiting for another writer's lock before the run
     outcome: str = "running"
     added: int = 0
     changed: int = 0

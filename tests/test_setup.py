@@ -68,3 +68,13 @@ def test_checkout_ignores_what_the_first_command_writes():
         if ignored.returncode == 128:  # not a git checkout (an sdist): nothing to check
             return
         assert ignored.returncode == 0, f"{written} would show in git status"
+
+
+def test_whoosh_is_pinned_to_the_27_series_with_the_reason():
+    """The codec subclasses whoosh-reloaded 2.7 internals: a 2.8 could break the index format."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    (i,) = [n for n, line in enumerate(lines) if '"whoosh-reloaded' in line]
+    assert '"whoosh-reloaded>=2.7.5,<2.8"' in lines[i]
+    comment = " ".join(line for line in lines[max(i - 3, 0):i] if line.strip().startswith("#"))
+    assert "2.7" in comment and "W3" in comment and "maintained" in comment

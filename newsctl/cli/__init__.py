@@ -13,7 +13,7 @@ from typing import Sequence
 
 from typer import Abort, Exit, TyperException
 
-from ..errors import EXIT_INTERRUPTED, NewsctlError
+from ..errors import EXIT_ERROR, EXIT_INTERRUPTED, NewsctlError
 from . import (  # noqa: F401  (registers the commands)
     add_cmd,
     check_cmd,
@@ -31,23 +31,37 @@ class _PipeClosed(Exception):
     """Not an OSError, so typer's own EPIPE handling (exit 1) never sees it."""
 
 
+class _OutputFailed(Exception):
+    """stdout cannot take the output (a full disk, /dev/full, an I/O error): exit 2, one line."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
 class _GuardedStream:
-    """stdout whose writes turn a closed pipe (`| head`) into _PipeClosed."""
+    """stdout (or its binary buffer) whose failed writes become _PipeClosed / _OutputFailed."""
 
     def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
         self._stream = stream
 
-    def write(self, text: str) -> int:
+    def _call(self, name: str, *args):  # type: ignore[no-untyped-def]
         try:
-            return self._stream.write(text)
+            return getattr(self._stream, name)(*args)
         except BrokenPipeError:
             raise _PipeClosed from None
+        except OSError as e:
+            raise _OutputFailed(e) from None
+
+    def write(self, data):  # type: ignore[no-untyped-def]
+        return self._call("write", data)
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise _PipeClosed from None
+        self._call("flush")
+
+    @property
+    def buffer(self):  # type: ignore[no-untyped-def]
+        return _GuardedStream(self._stream.buffer)
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self._stream, name)
@@ -105,11 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = e.exit_code
         except Abort:
             code = EXIT_INTERRUPTED
+        except RecursionError:  # a structure too deep for Python (queries are limited before this)
+            _error("error: the input is nested too deeply to process")
+            code = EXIT_ERROR
         sys.stdout.flush()
     except (_PipeClosed, BrokenPipeError):
         # `newsctl list | head`: a closed pipe is a normal, quiet end
         _silence_stdout()
         code = 0
+    except _OutputFailed as e:
+        # `newsctl search x > /dev/full`: the output is lost, so this is an error, not "nothing found"
+        _silence_stdout()
+        _error(f"error: cannot write to standard output: {e}")
+        code = EXIT_ERROR
     finally:
         sys.stdout = real_stdout
     return code

@@ -21,7 +21,11 @@ def add_posts(
     category: Optional[List[str]] = typer.Option(None, "--category", "-c", metavar="NAME", help="New post's category (repeatable)."),
     tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="New post's tag (repeatable)."),
     source: Optional[str] = typer.Option(None, "--source", metavar="URL", help="New post's source URL."),
-    body_file: Optional[Path] = typer.Option(None, "--body-file", metavar="FILE", help="New post's body (Markdown or HTML); default stdin."),
+    body_file: Optional[Path] = typer.Option(
+        None, "--body-file", metavar="FILE",
+        help="New post's body (Markdown or HTML); default stdin, or $VISUAL/$EDITOR on a terminal.",
+    ),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="With --title: write the post even when its body is empty."),
     force: bool = typer.Option(False, "--force", help="Add duplicates too (same source URL, or same title, date and text)."),
     wait: float = typer.Option(5.0, "--wait", min=0, metavar="SECONDS", help="Wait this long for another writer; then exit 75."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
@@ -37,24 +41,45 @@ def add_posts(
       curl -s https://example.org/post.md | newsctl add -
 
       newsctl add --title '绵阳高新区排名上升' --category mianyangribao --body-file body.md
-    """
-    from ..errors import UsageError
 
+      newsctl add --title '绵阳高新区排名上升'     # on a terminal: write the body in $EDITOR
+    """
+    from ..errors import NewsctlError, UsageError
+
+    if title is None:
+        with_title = [flag for flag, given in (("--date", date), ("--category", category), ("--tag", tag),
+                                               ("--source", source), ("--body-file", body_file),
+                                               ("--allow-empty", allow_empty)) if given]
+        if with_title:
+            raise UsageError(f"{'/'.join(with_title)} {'goes' if len(with_title) == 1 else 'go'} with --title",
+                             hint="newsctl add --title TITLE " + " ".join(with_title) + " ...")
+    elif paths:
+        raise UsageError("give either PATHs or --title, not both")
     arc = runtime(ctx).open_archive()
+    draft: Path | None = None
     if title is not None:
-        if paths:
-            raise UsageError("give either PATHs or --title, not both")
-        body = _read_body(body_file)
         when = _parse_post_date(date, arc.settings.timezone) if date else None
-        result = arc.create(
-            title=title, body=body, date=when, categories=category or (), tags=tag or (),
-            source=source, force=force, wait=wait,
-        )
+        body, draft = _read_body(body_file, title)
+        if not body.strip() and not allow_empty:
+            where = "the editor" if draft is not None else (str(body_file) if body_file else "stdin")
+            raise UsageError(f"the body from {where} is empty; nothing written", hint="write a body, or pass --allow-empty")
+        try:
+            result = arc.create(
+                title=title, body=body, date=when, categories=category or (), tags=tag or (),
+                source=source, force=force, wait=wait,
+            )
+        except NewsctlError:
+            if draft is not None and draft.exists():
+                message(f"newsctl: the body you wrote is kept in {draft}")
+            raise
+        if draft is not None and draft.exists():
+            if result.added:
+                draft.unlink(missing_ok=True)
+            else:
+                message(f"newsctl: the body you wrote is kept in {draft}")
     else:
         if not paths:
             raise UsageError("nothing to add: give PATHs, - for stdin, or --title")
-        if date or category or tag or source or body_file:
-            raise UsageError("--date/--category/--tag/--source/--body-file go with --title")
         stdin = [p for p in paths if str(p) == "-"]
         files = [p for p in paths if str(p) != "-"]
         if len(stdin) > 1:
@@ -69,11 +94,16 @@ def add_posts(
             result = arc.add_bytes(sys.stdin.buffer.read(), force=force, wait=wait)
         else:
             result = arc.add_files(files, force=force, wait=wait)
+    from ..archive import ALREADY_IN_POSTS
+
     for err in result.failed:
         message(f"newsctl: error: {err}")
     if not quiet:
         for label, why in result.duplicates:
-            message(f"duplicate: {label}: {why} (skipped; --force adds it)")
+            if why == ALREADY_IN_POSTS:  # --force cannot help: the file is the archive's already
+                message(f"skipped: {label}: {why} (newsctl index indexes it)")
+            else:
+                message(f"duplicate: {label}: {why} (skipped; --force adds it)")
         for path in result.added:
             message(f"added {path}")
         total = len(result.added) + len(result.duplicates) + len(result.failed)
@@ -82,21 +112,26 @@ def add_posts(
     raise typer.Exit(EXIT_ERROR if result.failed else EXIT_FOUND)
 
 
-def _read_body(body_file: Path | None) -> str:
+def _read_body(body_file: Path | None, title: str) -> tuple[str, Path | None]:
+    """The new post's body: --body-file, else stdin, else (stdin a terminal) the editor; and the draft, if edited."""
     from ..errors import UsageError
 
     if body_file is not None:
         if str(body_file) == "-":
-            return sys.stdin.read()
+            return sys.stdin.read(), None
         try:
-            return body_file.read_text("utf-8")
+            return body_file.read_text("utf-8"), None
         except UnicodeDecodeError:
             raise UsageError(f"{body_file}: not UTF-8 text") from None
         except OSError as e:
             raise UsageError(f"{body_file}: cannot read: {e.strerror}") from None
-    if sys.stdin is None or sys.stdin.isatty():
-        return ""
-    return sys.stdin.read()
+    if sys.stdin is None:
+        return "", None
+    if sys.stdin.isatty():
+        from .editor import edit_body
+
+        return edit_body(title)
+    return sys.stdin.read(), None
 
 
 def _parse_post_date(text: str, tz):

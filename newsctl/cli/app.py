@@ -102,6 +102,14 @@ def message(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def warn_if_stale(arc: "Archive") -> None:
+    """One stderr line when _posts/ changed since the last index run (a few stat calls, no scan)."""
+    from ..sync.freshness import STALE_MESSAGE
+
+    if arc.index_is_stale():
+        message(STALE_MESSAGE)
+
+
 def _version(value: bool) -> None:
     if value:
         from ..records import RECORD_VERSION

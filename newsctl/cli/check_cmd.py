@@ -23,6 +23,8 @@ def check_cmd(
     Reports every difference between the index and _posts/: posts not indexed, indexed posts whose file changed or is gone, posts
     indexed twice, posts that cannot be read, and damaged index files
     (checksums recorded at each commit). Exit 0 when all is well, 2 otherwise.
+    Also notes posts without a title or a front matter date (untitled,
+    undated): they are indexed as they are and do not change the exit code.
 
     Examples:
 
@@ -37,7 +39,11 @@ def check_cmd(
     for p in report.problems:
         sys.stdout.write(f"{p}\n")
     if not quiet:
+        for p in report.notes:  # not problems: the posts are indexed as they are
+            sys.stdout.write(f"{p}\n")
         ok = "the index matches the files" if report.ok else f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
+        if report.notes:
+            ok += f"; {len(report.notes)} note{'s' if len(report.notes) != 1 else ''} (untitled or undated posts)"
         message(
             f"checked {report.files} files, {report.posts_indexed} posts indexed, index checksums {report.checksums or 'not checked'}: "
             f"{ok} ({report.seconds:.2f}s)"

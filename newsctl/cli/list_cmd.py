@@ -9,7 +9,9 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FOUND, EXIT_NOTHING
-from .app import app, message, runtime
+from .app import app, message, runtime, stdout_is_terminal, warn_if_stale
+
+TERMINAL_LIMIT = 20  # posts listed on a terminal unless --limit says otherwise
 
 
 class ListFormat(str, Enum):
@@ -27,7 +29,7 @@ def list_posts(
     tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="Only this tag (repeat for any of several)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this date (same forms as --since)."),
-    limit: int = typer.Option(20, "--limit", "-n", min=0, metavar="N", help="At most this many posts; 0 lists all."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N posts; 0 lists all. [default: 20 on a terminal, else all]"),
     reverse: bool = typer.Option(False, "--reverse", "-r", help="Oldest first."),
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table for people; json, jsonl, csv, paths for scripts."),
     null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
@@ -55,7 +57,11 @@ def list_posts(
     start, end = since_until(since, until, arc.settings.timezone)
     if start and end and start >= end:
         raise UsageError(f"--since {since} is after --until {until}")
+    terminal = stdout_is_terminal()
+    if limit is None:
+        limit = TERMINAL_LIMIT if terminal and fmt is ListFormat.table else 0
     result = arc.list(categories=category or (), tags=tag or (), since=start, until=end, limit=limit, reverse=reverse)
+    warn_if_stale(arc)
 
     def table():
         from ..render.table import PostTableRenderer
@@ -63,6 +69,8 @@ def list_posts(
         return PostTableRenderer(rt.console())
 
     shown = render_all(get_renderer(fmt.value, sys.stdout, null=null, table=table), result.records)
-    if fmt is ListFormat.table and sys.stdout.isatty() and shown < result.total:
-        message(f"{shown} of {result.total} posts (--limit 0 lists all)")
+    if shown < result.total:  # cut by a limit: say so, on a terminal or not
+        message(f"{shown} of {result.total} posts listed (--limit 0 lists all)")
+    elif not shown and terminal:
+        message("no posts match")
     raise typer.Exit(EXIT_FOUND if shown else EXIT_NOTHING)

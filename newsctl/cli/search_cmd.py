@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FOUND, EXIT_NOTHING
-from .app import app, message, runtime, stdout_is_terminal
+from .app import app, message, runtime, stdout_is_terminal, warn_if_stale
 
 
 class SearchFormat(str, Enum):
@@ -33,6 +33,7 @@ def search_posts(
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this date."),
     sort: SortOrder = typer.Option(SortOrder.score, "--sort", help="score (relevance, ties newest first) or date (newest first)."),
+    reverse: bool = typer.Option(False, "--reverse", "-r", help="Reverse the order: with --sort date oldest first, with score least relevant first."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N hits; 0 = all. [default: 10 on a terminal, else all]"),
     offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Skip the first N hits."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching posts."),
@@ -55,6 +56,8 @@ def search_posts(
 
       newsctl search 新能源 --since 7d --sort date --format jsonl
 
+      newsctl search 高新区 --sort date --reverse      # oldest first
+
       newsctl search 猪肉 --format paths -0 | xargs -0 grep -c 价格
     """
     from ..dates import since_until
@@ -74,15 +77,24 @@ def search_posts(
     options = SearchOptions(
         categories=category or (), tags=tag or (), since=start, until=end, sort=sort.value,
         limit=limit, offset=offset, snippets=fmt in (SearchFormat.table, SearchFormat.json, SearchFormat.jsonl),
+        reverse=reverse,
     )
     text = " ".join(query)
     result = arc.search(text, options, count_only=count)
+    warn_if_stale(arc)
     if explain:
         message(result.explanation)
     for fb in result.fallbacks:
         message(fb.message())
+    for hint in result.hints:
+        message(f"newsctl: {hint}")
     if count:
-        print(result.total)
+        if fmt in (SearchFormat.json, SearchFormat.jsonl):
+            import json
+
+            print(json.dumps({"query": text, "count": result.total}, ensure_ascii=False))
+        else:
+            print(result.total)
         raise typer.Exit(EXIT_FOUND if result.total else EXIT_NOTHING)
 
     def table():
@@ -91,8 +103,8 @@ def search_posts(
         return HitListRenderer(rt.console(), start=offset + 1)
 
     shown = render_all(get_renderer(fmt.value, sys.stdout, null=null, table=table), result.hits)
-    if fmt is SearchFormat.table and terminal:
-        more = result.total - offset - shown
+    more = result.total - offset - shown
+    if (fmt is SearchFormat.table and terminal) or more > 0:  # the count on a terminal; a cut anywhere
         matched = f"{result.total} post matches" if result.total == 1 else f"{result.total} posts match"
         message(matched + (f"; {shown} shown (--limit 0 shows all)" if more > 0 else ""))
     raise typer.Exit(EXIT_FOUND if shown or (result.total and offset) else EXIT_NOTHING)

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FOUND, EXIT_NOTHING
-from .app import app, message, runtime
+from .app import app, message, runtime, warn_if_stale
 
 
 class StatsFormat(str, Enum):
@@ -63,6 +63,7 @@ def stats(
         raise UsageError(f"--since {since} is after --until {until}")
     text = " ".join(query or ())
     st = arc.stats(text or None, categories=category or (), tags=tag or (), since=start, until=end)
+    warn_if_stale(arc)
     for fb in st.fallbacks:
         message(fb.message())
     if fmt is StatsFormat.json:

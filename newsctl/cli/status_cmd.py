@@ -85,6 +85,15 @@ def status_cmd(
         out("index:     made by another version of newsctl (the next newsctl index rebuilds it)\n")
     else:
         out(f"index:     damaged: {st.problem} (newsctl check --repair)\n")
+    if st.replaced:
+        from ..engine.storage import KEEP_REPLACED_SECONDS
+
+        n, total = len(st.replaced), sum(size for _, size, _ in st.replaced)
+        out(
+            f"replaced:  {n} older index folder{'s' if n != 1 else ''}, {_size(total)}, kept for readers that opened "
+            f"{'them' if n != 1 else 'it'} (the next index or add removes {'them' if n != 1 else 'it'} "
+            f"{KEEP_REPLACED_SECONDS // 60} min after the rebuild)\n"
+        )
     if st.pending:
         out(f"pending:   +{st.pending_added} ~{st.pending_changed} -{st.pending_removed} (newsctl index picks them up)\n")
     else:

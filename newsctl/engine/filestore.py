@@ -136,6 +136,15 @@ def _storage_classes() -> tuple[type, type]:
             super().rename_file(oldname, newname, safe=safe)
             fsync_dir(Path(self.folder))
 
+        def lock(self, name: str) -> Any:
+            # Whoosh's FileLock creates its file with mode 0777 (less the umask): an
+            # executable lock file. Make it first as any other file is made.
+            try:
+                os.close(os.open(self._fpath(name), os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o666))
+            except OSError:
+                pass  # Whoosh reports the failure when it opens the lock itself
+            return super().lock(name)
+
     return _ReadStorage, _DurableStorage
 
 

@@ -28,12 +28,13 @@ def count(searcher: Any, q: Any, filt: Any = None) -> int:
     return sum(1 for _ in searcher.docs_for_query(q if filt is None else wq.And([q, filt])))
 
 
-def collect(searcher: Any, q: Any, *, filt: Any, sort: str, limit: int | None) -> Any:
-    """Whoosh Results for `q`: by score then newest (`sort="score"`) or newest first (`"date"`)."""
+def collect(searcher: Any, q: Any, *, filt: Any, sort: str, limit: int | None, reverse: bool = False) -> Any:
+    """Whoosh Results for `q`: by score then newest (`sort="score"`) or newest first (`"date"`);
+    `reverse` turns the whole order round before `limit` applies (the oldest N, not the newest N backwards)."""
     from whoosh import sorting
 
     if sort == "date":
         sortedby: Any = sorting.FieldFacet("date", reverse=True)
     else:
         sortedby = sorting.MultiFacet([sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True)])
-    return searcher.search(q, limit=limit, sortedby=sortedby, filter=filt, terms=False)
+    return searcher.search(q, limit=limit, sortedby=sortedby, filter=filt, terms=False, reverse=reverse)

@@ -251,8 +251,9 @@ def parse_post(text: str, path: Path, tz: tzinfo, *, mtime: float | None = None)
     )
 
 
-def read_post(path: Path, tz: tzinfo, *, data: bytes | None = None) -> Post:
-    """Read and parse one post file (or its already-read bytes `data`)."""
+def read_post(path: Path, tz: tzinfo, *, data: bytes | None = None, mtime: float | None = None) -> Post:
+    """Read and parse one post file (or its already-read bytes `data`; `mtime` stands in for
+    the file's when it has none of its own, e.g. a post read from stdin)."""
     path = Path(path)
     if data is None:
         try:
@@ -270,4 +271,4 @@ def read_post(path: Path, tz: tzinfo, *, data: bytes | None = None) -> Post:
         raise PostError(
             path, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
         ) from None
-    return parse_post(text, path, tz)
+    return parse_post(text, path, tz, mtime=mtime)

@@ -47,7 +47,7 @@ def color_enabled(choice: str, stream: IO[str], env: Mapping[str, str] | None = 
 def hyperlinks_enabled(console: Console, env: Mapping[str, str] | None = None) -> bool:
     """Whether to wrap paths and URLs in OSC 8 hyperlinks: styled output, a terminal that copes."""
     env = os.environ if env is None else env
-    if console.color_system is None or not console.is_terminal:
+    if console.color_system is None:  # unstyled; a pipe is styled only with --color always
         return False
     if env.get("NEWSCTL_HYPERLINKS", "") in ("0", "no", "never"):
         return False
@@ -73,13 +73,25 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, "stdout closed")
 
 
+def _terminal_color_system() -> str:
+    """The colour system rich would pick for a terminal here (COLORTERM, TERM), for a styled pipe."""
+    import io
+
+    probe = Console(file=io.StringIO(), force_terminal=True)
+    return probe.color_system or "standard"
+
+
 def make_console(choice: str, *, stderr: bool = False, file: IO[str] | None = None) -> Console:
     stream = file or (sys.stderr if stderr else sys.stdout)
     styled = color_enabled(choice, stream)
     tty = _isatty(stream)
-    if styled:
+    if styled and tty:
         return _Console(file=stream, force_terminal=True, stderr=stderr, highlight=False,
                         no_color=False, emoji=False)
+    if styled:
+        # --color always into a pipe: the pipe's layout (nothing cut, wrapped or padded) with escape codes
+        return _Console(file=stream, force_terminal=False, color_system=_terminal_color_system(), stderr=stderr,
+                        highlight=False, no_color=False, emoji=False, width=10_000, soft_wrap=True)
     if tty:
         # a terminal without styling (NO_COLOR, TERM=dumb, --color never): same layout, no escape codes
         return _Console(file=stream, force_terminal=True, color_system=None, no_color=True,
@@ -110,6 +122,11 @@ def pager_command(env: Mapping[str, str] | None = None) -> str:
 class CommandPager(Pager):
     """Pipes text to the pager command as git does (LESS=FRX unless set: colours pass through).
 
+    A command without shell syntax is run directly, one with it through
+    /bin/sh. A pager that cannot start (not found, not executable: the shell's
+    126/127) does not lose the text: it is printed directly, after one line on
+    stderr saying why, as git does.
+
     Ctrl-C belongs to the pager while it runs: newsctl waits for it instead of
     dying under it and leaving the terminal in the pager's state.
     """
@@ -117,26 +134,49 @@ class CommandPager(Pager):
     def __init__(self, command: str) -> None:
         self.command = command
 
+    def _argv(self) -> list[str] | None:
+        """The command as argv when it needs no shell, else None."""
+        import shlex
+
+        if any(c in self.command for c in "|&;<>()$`\\\"'*?[]#~=%{}!\n"):
+            return None
+        try:
+            return shlex.split(self.command) or None
+        except ValueError:
+            return None
+
+    def _fall_back(self, content: str, why: str) -> None:
+        sys.stderr.write(f"newsctl: cannot start the pager {self.command!r} ({why}); printing directly\n")
+        sys.stderr.flush()
+        sys.stdout.write(content)
+        sys.stdout.flush()
+
     def show(self, content: str) -> None:
         import signal
 
         env = dict(os.environ)
         env.setdefault("LESS", "FRX")
         env.setdefault("LV", "-c")
+        argv = self._argv()
         previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
         try:
             try:
-                proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
-            except OSError:
-                sys.stdout.write(content)
+                if argv is not None:
+                    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+                else:
+                    proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
+            except OSError as e:
+                self._fall_back(content, e.strerror or str(e))
                 return
             try:
                 assert proc.stdin is not None
                 proc.stdin.write(content.encode("utf-8", "replace"))
                 proc.stdin.close()
-            except OSError:  # the user quit the pager before the end
+            except OSError:  # the user quit the pager before the end (or it never started)
                 pass
-            proc.wait()
+            code = proc.wait()
+            if argv is None and code in (126, 127):  # the shell could not find or run it
+                self._fall_back(content, "not found" if code == 127 else "not executable")
         finally:
             signal.signal(signal.SIGINT, previous)
 

@@ -56,7 +56,7 @@ def path_text(path: Path, console: Console, *, style: str = "dim") -> Text:
     shown = display_path(path) if console.is_terminal else str(path)
     if hyperlinks_enabled(console):
         return Text.assemble((shown, Style.parse(style) + Style(link=path.resolve().as_uri())))
-    return Text.assemble((shown, style if console.is_terminal else ""))
+    return Text.assemble((shown, style if console.color_system is not None else ""))
 
 
 class HitListRenderer:

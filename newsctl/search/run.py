@@ -19,7 +19,7 @@ from ..engine.schema import record_from_fields
 from ..engine.searching import collect, contains, count, is_everything
 from ..engine.storage import open_index
 from ..errors import PostError
-from ..query import And, Node, Or, Text, describe, parse_query, texts
+from ..query import And, Node, Or, Text, describe, nothing_found_hints, parse_query, texts
 from ..records import Hit, PostRecord
 
 
@@ -40,6 +40,7 @@ class SearchResult:
     hits: Iterator[Hit]
     fallbacks: list[Fallback] = field(default_factory=list)
     explanation: str = ""
+    hints: list[str] = field(default_factory=list)  # when nothing was found: wildcards, lower-case operators
 
 
 @dataclass
@@ -52,6 +53,7 @@ class SearchOptions:
     limit: int = 10  # 0 = all
     offset: int = 0
     snippets: bool = True
+    reverse: bool = False  # the order of `sort` reversed: oldest first with date, least relevant first with score
 
 
 def _fallbacks(searcher: Any, node: Node) -> tuple[dict[Text, Node], list[Fallback]]:
@@ -105,7 +107,7 @@ def run_search(settings: Settings, query: str, options: SearchOptions, *, count_
         def run(q: Any) -> Any:
             if count_only:
                 return count(searcher, q, filt)
-            return collect(searcher, q, filt=filt, sort=options.sort, limit=want)
+            return collect(searcher, q, filt=filt, sort=options.sort, limit=want, reverse=options.reverse)
 
         def size(results: Any) -> int:
             return results if isinstance(results, int) else len(results)
@@ -131,9 +133,10 @@ def run_search(settings: Settings, query: str, options: SearchOptions, *, count_
         if fallbacks:
             explanation += "\n" + "\n".join(f.message() for f in fallbacks)
         explanation += f"\nwhoosh: {q!r}" + (f"\nfilter: {filt!r}" if filt is not None else "")
+        hints = nothing_found_hints(node) if total == 0 else []
         if count_only:
             searcher.close()
-            return SearchResult(total=total, hits=iter(()), fallbacks=fallbacks, explanation=explanation)
+            return SearchResult(total=total, hits=iter(()), fallbacks=fallbacks, explanation=explanation, hints=hints)
     except BaseException:
         searcher.close()
         raise
@@ -159,7 +162,7 @@ def run_search(settings: Settings, query: str, options: SearchOptions, *, count_
         finally:
             searcher.close()
 
-    return SearchResult(total=total, hits=hits(), fallbacks=fallbacks, explanation=explanation)
+    return SearchResult(total=total, hits=hits(), fallbacks=fallbacks, explanation=explanation, hints=hints)
 
 
 def _score(key: Any, sort: str) -> float:

@@ -47,6 +47,7 @@ class Problem:
 @dataclass
 class CheckReport:
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # untitled | undated: kept and indexed, worth a look
     posts_indexed: int = 0
     files: int = 0
     checksums: str = ""  # verified | unavailable
@@ -139,6 +140,7 @@ def _check_once(settings: Settings, *, deep: bool) -> CheckReport:
             continue
         if len(docs) > 1:
             report.problems.append(Problem("duplicate", rel, f"indexed {len(docs)} times"))
+        report.notes.extend(_notes(rel, docs[0]))
         try:
             digest = _sha1_path(f.path)
         except OSError as e:
@@ -155,6 +157,23 @@ def _check_once(settings: Settings, *, deep: bool) -> CheckReport:
                 Problem("manifest", MANIFEST_NAME, f"lists {len(mismatch)} posts differently from the index (e.g. {sorted(mismatch)[0]})")
             )
     return _done(report, t0)
+
+
+_DATE_NOTES = {
+    "filename": "no date in the front matter (dated by its file name)",
+    "mtime": "no date in the front matter or the file name (dated by the file's modification time)",
+}
+
+
+def _notes(rel: str, fields: dict[str, Any]) -> list[Problem]:
+    """What `add` and `index` accept but a person may want to fix: no title, no date."""
+    out = []
+    if not str(fields.get("title") or "").strip():
+        out.append(Problem("untitled", rel, 'no title in the front matter (shown as "(untitled)")'))
+    origin = fields.get("date_origin")
+    if origin in _DATE_NOTES:
+        out.append(Problem("undated", rel, _DATE_NOTES[origin]))
+    return out
 
 
 def _walk_terms(reader: Any, *, deep: bool) -> None:

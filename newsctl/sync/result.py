@@ -24,6 +24,8 @@ class IndexResult:
     known_bad: list[tuple[str, str]] = field(default_factory=list)  # unreadable before and unchanged: skipped
     notes: list[str] = field(default_factory=list)  # e.g. why it rebuilt
     warnings: list[str] = field(default_factory=list)  # the index is fine, a record is not
+    waited: float = 0.0  # seconds waiting for another writer (--wait) before the run; not in `seconds`
+    waited_for: str = ""
 
     @property
     def indexed(self) -> int:
@@ -39,6 +41,8 @@ class IndexResult:
         line = ", ".join(parts)
         if self.mode == "rebuild":
             line += " (rebuilt)"
+        if self.waited >= 0.05:
+            line += f"; waited {self.waited:.1f}s for {self.waited_for or 'another writer'}"
         if self.known_bad:
             n = len(self.known_bad)
             line += f"; {n} unreadable post{'s' if n != 1 else ''} unchanged (newsctl status lists them)"

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 from .apply import INLINE_LIMITMB, Applied, Progress, _apply, _checkpoint
 from .plan import Plan, make_plan
+from .freshness import record as record_dirs
 from .scan import Found, scan_posts
 
 # --- a run -------------------------------------------------------------------------
@@ -71,10 +72,12 @@ def run_index(
     force: Iterable[str] = (),
 ) -> "IndexResult":
     """Bring the index in line with the files (the whole of `newsctl index`)."""
-    t0 = time.monotonic()
     result = _new_result()
     record = RunRecord(command=command, mode="rebuild" if rebuild else "incremental")
-    with write_lock(settings.state_dir, wait=wait, command=f"newsctl {command}"):
+    with write_lock(settings.state_dir, wait=wait, command=f"newsctl {command}") as held:
+        t0 = time.monotonic()  # the run's own time: the wait for another writer is reported apart
+        result.waited, result.waited_for = held.waited, held.waited_for
+        record.waited = round(held.waited, 3)
         try:
             try:
                 sync_locked(settings, result, procs=procs, progress=progress, rebuild=rebuild, force=force)
@@ -144,7 +147,8 @@ def sync_locked(
                     manifest = None
             else:
                 reason = "there was no index"
-    files, problems = scan_posts(settings.root, settings.posts_dir)
+    dirs: dict[str, int] = {}  # folder mtimes before listing: readers compare them (freshness.py)
+    files, problems = scan_posts(settings.root, settings.posts_dir, dirs=dirs)
     for rel, why in problems:
         result.errors.append(PostError(settings.root / rel, why))
     if manifest is None or folder is None:
@@ -152,6 +156,7 @@ def sync_locked(
         if reason and reason != "--rebuild":
             result.notes.append(f"rebuilt: {reason}")
         _rebuild(settings, files, result, procs=procs, progress=progress)
+        record_dirs(state_dir, dirs)
         return
     result.mode = "incremental"
     scan_errors = len(result.errors)
@@ -162,6 +167,7 @@ def sync_locked(
         result.mode = "rebuild"
         result.notes.append(f"rebuilt: the index was unreadable ({e.message})")
         _rebuild(settings, files, result, procs=procs, progress=progress)
+    record_dirs(state_dir, dirs)
 
 
 def load_manifest(folder: Path) -> Manifest:

@@ -23,11 +23,14 @@ class Found:
     key: StatKey
 
 
-def scan_posts(root: Path, posts_dir: Path) -> tuple[dict[str, Found], list[tuple[str, str]]]:
+def scan_posts(
+    root: Path, posts_dir: Path, *, dirs: dict[str, int] | None = None
+) -> tuple[dict[str, Found], list[tuple[str, str]]]:
     """Every post file under `posts_dir` (rel path -> Found) and the ones that cannot be stat'ed.
 
     Same rules as `Archive.post_paths`: .md/.markdown/.html, dot-files and
-    dot-folders skipped, symlinked folders not followed.
+    dot-folders skipped, symlinked folders not followed. `dirs` collects each
+    folder's mtime, stat'ed before it is listed (freshness.py).
     """
     found: dict[str, Found] = {}
     problems: list[tuple[str, str]] = []
@@ -36,6 +39,11 @@ def scan_posts(root: Path, posts_dir: Path) -> tuple[dict[str, Found], list[tupl
     stack = [(str(posts_dir), prefix)]
     while stack:
         folder, rel_folder = stack.pop()
+        if dirs is not None:
+            try:
+                dirs[rel_folder] = os.stat(folder).st_mtime_ns
+            except OSError:
+                pass
         try:
             it = os.scandir(folder)
         except FileNotFoundError:

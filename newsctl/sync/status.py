@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..engine.storage import INDEXNAME, index_state, live_folder
+from ..engine.storage import BUILD_SUFFIX, INDEXNAME, LIVE_NAME, index_state, live_folder
 from ..errors import (
     IndexCorrupt,
     IndexMissing,
@@ -42,6 +42,7 @@ class Status:
     writer: dict[str, Any] | None = None  # who holds the write lock now
     problem: str = ""
     size_bytes: int = 0
+    replaced: list[tuple[Path, int, float]] = field(default_factory=list)  # (folder, bytes, when replaced): kept for readers
 
     @property
     def pending(self) -> int:
@@ -64,6 +65,10 @@ class Status:
             "last_ok": self.last_ok,
             "writer": self.writer,
             "problem": self.problem,
+            "replaced": [
+                {"folder": str(f), "size_bytes": n, "replaced": datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")}
+                for f, n, t in self.replaced
+            ],
         }
 
 
@@ -78,6 +83,7 @@ def status(settings: Settings) -> Status:
         st.index = index_state(state_dir)
     except IndexCorrupt as e:
         st.index, st.problem = "corrupt", e.message
+    st.replaced = _replaced_folders(state_dir)
     files, _problems = scan_posts(settings.root, settings.posts_dir)
     if st.index != "ok":
         st.pending_added = len(files)
@@ -114,3 +120,25 @@ def status(settings: Settings) -> Status:
     st.pending_removed = len(plan.removed)
     st.unreadable = [(rel, f.reason) for rel, f in sorted(manifest.failed.items()) if rel in files]
     return st
+
+
+def _replaced_folders(state_dir: Path) -> list[tuple[Path, int, float]]:
+    """Index folders replaced by a rebuild and kept (KEEP_REPLACED_SECONDS) for readers that opened them."""
+    live = live_folder(state_dir)
+    out: list[tuple[Path, int, float]] = []
+    try:
+        children = sorted(state_dir.iterdir())
+    except OSError:
+        return out
+    for child in children:
+        name = child.name
+        if not name.startswith(LIVE_NAME + ".") or name.endswith(BUILD_SUFFIX) or child.is_symlink():
+            continue
+        try:
+            if not child.is_dir() or (live is not None and child.resolve() == live):
+                continue
+            size = sum(f.stat().st_size for f in child.iterdir() if f.is_file())
+            out.append((child, size, child.stat().st_mtime))
+        except OSError:
+            continue
+    return out

@@ -112,7 +112,6 @@ def test_new_post_from_flags_gets_an_ascii_name_that_never_collides(capsys, monk
         (b"", "empty"),
         (b"\x00\x01\x02binary\xff\xfe", "binary"),
         (b"---\ntitle: [unclosed\n---\nbody\n", "YAML"),
-        (b"---\ndate: 2022-01-01\n---\nbody without title\n", "title"),
         ("no front matter at all\n".encode(), "front matter"),
     ],
 )
