@@ -283,6 +283,18 @@ class CompactCodec(W3Codec):
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        """A segment named from the OS's entropy, not from `random`.
+
+        Why: Whoosh names segments with `random.choice`, whose state a forked
+        process (index helpers, the warm server's workers) or a seeded test
+        shares with its parent: two writers then pick the same name and the
+        second commit trips over the first's files.
+        """
+        from whoosh.codec.whoosh3 import W3Segment
+
+        return W3Segment(self, indexname, segid=segment_id())
+
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _CompactFieldWriter(self, storage, segment)
 
@@ -302,3 +314,13 @@ class CompactCodec(W3Codec):
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return _CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+_IDCHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # whoosh.util.IDCHARS: names stay file-safe
+
+
+def segment_id(size: int = 16) -> str:
+    """A fresh segment id (16 of 36 characters, ~82 bits from os.urandom)."""
+    import secrets
+
+    return "".join(secrets.choice(_IDCHARS) for _ in range(size))

@@ -216,3 +216,16 @@ def test_sweep_removes_orphans_and_old_replaced_folders_only(arc: Archive) -> No
     removed = sweep(state)
     assert sorted(p.name for p in removed) == sorted([build.name, old.name])
     assert live.is_dir() and recent.is_dir()
+
+
+def test_segment_names_do_not_follow_the_random_module(tmp_path):
+    """Forked writers share `random`'s state with their parent; segment names must not."""
+    import random
+
+    from newsctl.engine.codec import CompactCodec
+
+    names = set()
+    for _ in range(3):
+        random.seed(1234)
+        names.add(CompactCodec().new_segment(None, "MAIN").segment_id())
+    assert len(names) == 3
