@@ -146,7 +146,7 @@ def test_the_json_page_examples_are_real_output(env):
 
     text = DOC.read_text("utf-8")
     examples = [json.loads(block) for block in re.findall(r"```json\n(.+?)\n```", text, re.S)]
-    assert len(examples) == 3
+    assert len(examples) == 4
     arc = env["NEWSCTL_ARCHIVE"]
 
     def same(a: dict, b: dict) -> bool:
@@ -158,4 +158,5 @@ def test_the_json_page_examples_are_real_output(env):
     listed = printed(env, "list", "--format", "jsonl", "-n", "0")
     assert same(examples[0], next(r for r in listed if r["id"] == examples[0]["id"]))
     assert same(examples[1], printed(env, "search", "人民币", "--format", "jsonl")[0])
-    assert same(examples[2], printed(env, "stats", "人民币", "--format", "json")[0])
+    assert examples[2] == printed(env, "search", "人民币", "--count", "--format", "json")[0]
+    assert same(examples[3], printed(env, "stats", "人民币", "--format", "json")[0])
