@@ -306,6 +306,24 @@ def test_the_pager_runs_through_the_server_as_in_process(warm: dict[str, str], a
     assert texts[0] == texts[1] and "\x1b[" in texts[0]
 
 
+@pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed")
+def test_less_waits_for_its_keys_through_the_server_as_in_process(warm: dict[str, str], arc: Path):
+    """The worker has no controlling terminal: less must still get the keys (stderr here is a pipe)."""
+    env = {k: v for k, v in warm.items() if k not in ("LESS", "NEWSCTL_PAGER")}
+    outcomes = []
+    for how in (off(env), env):
+        waited = []
+
+        def quit_when_shown(proc: subprocess.Popen) -> None:
+            time.sleep(0.2)
+            waited.append(wait_until(lambda: proc.poll() is not None, timeout=4))  # False: less waits for a key
+
+        code, screen, err = on_pty(["--archive", str(arc), "show", NW_ID], how, rows=15, keys=b"q",
+                                   before_keys=quit_when_shown)
+        outcomes.append((code, waited, err, "争当国家高新区建设发展新标杆" in screen))
+    assert outcomes[0] == outcomes[1] == (0, [False], "", True)
+
+
 def _reading_stdin(pid: int) -> bool:
     try:
         fields = Path(f"/proc/{pid}/syscall").read_text().split()

@@ -95,8 +95,14 @@ def _converse(sock: _socket.socket, argv: list[str], how: str, paths: location.S
     worker = _Forwarder()
     try:
         sock.settimeout(None)  # committed: from `go` on, the command runs as long as it takes
-        fds = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in protocol.STDIO_FDS)
-        sock.sendmsg([b"go\n"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        tty = _terminal()
+        fds = [*protocol.STDIO_FDS, *([tty] if tty is not None else [])]
+        try:
+            packed = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
+            sock.sendmsg([b"go\n"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, packed)])
+        finally:
+            if tty is not None:
+                os.close(tty)
         while True:
             line = reader.line()
             if line is None:
@@ -118,6 +124,14 @@ def _converse(sock: _socket.socket, argv: list[str], how: str, paths: location.S
         return EXIT_SERVER_LOST
     finally:
         worker.restore()
+
+
+def _terminal() -> int | None:
+    """Our controlling terminal, for the worker's pager (it has none of its own); None without one."""
+    try:
+        return os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None
 
 
 class _Forwarder:

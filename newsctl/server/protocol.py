@@ -5,7 +5,7 @@ One request frame (length-prefixed key/value pairs), then short ASCII lines:
     client                         server
     request               ----->
                           <-----   ready | refuse REASON | stale
-    go + fds 0,1,2        ----->                       (SCM_RIGHTS; only now may it run)
+    go + fds 0,1,2[,tty]  ----->                       (SCM_RIGHTS; only now may it run)
                           <-----   pid N               (the worker's process group)
                           <-----   exit N | signal N   (first one wins)
 
@@ -174,10 +174,11 @@ def recv_request(conn: "socket.socket") -> bytes:
 
 
 def recv_go(conn: "socket.socket") -> list[int]:
-    """The client's `go` and the descriptors it carries (the caller owns and closes them)."""
+    """The client's `go` and the descriptors it carries: 0, 1, 2 and, when it has one, its
+    controlling terminal (for a pager's keys). The caller owns and closes them."""
     import socket
 
-    data, fds, _flags, _addr = socket.recv_fds(conn, 16, len(STDIO_FDS))
+    data, fds, _flags, _addr = socket.recv_fds(conn, 16, len(STDIO_FDS) + 1)
     if data != b"go\n":
         for fd in fds:
             os.close(fd)

@@ -196,7 +196,7 @@ class Server:
             conn.close()
             return
         try:
-            if len(fds) != len(protocol.STDIO_FDS):
+            if len(fds) not in (len(protocol.STDIO_FDS), len(protocol.STDIO_FDS) + 1):
                 conn.close()  # before `pid`: the client runs the command itself
                 return
             conn.settimeout(None)

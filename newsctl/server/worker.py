@@ -36,7 +36,12 @@ def run(request: Request, fds: list[int], conn: Any, start_fd: int, close: list[
         if os.read(start_fd, 1) != b"g":  # the server died before it could tell the client our pid
             os._exit(0)
         os.close(start_fd)
-        _take_stdio(fds, request.stdio)
+        _take_stdio(fds[:3], request.stdio)
+        if len(fds) > 3:
+            from ..render import console
+
+            os.set_inheritable(fds[3], False)  # only the pager gets it, as its stderr
+            console.pager_terminal_fd = fds[3]
         _become_client(request)
         if after_setup is not None:
             after_setup()
