@@ -46,6 +46,17 @@ class _Entry:
         self.reader = reader
 
 
+def _close(entry: _Entry | None) -> bool:
+    """Close a replaced reader (workers that inherited it keep their own copies); whether there was one."""
+    if entry is None:
+        return False
+    try:
+        entry.reader.close()
+    except Exception:
+        pass
+    return True
+
+
 class ReaderCache:
     """state folder -> the reader of its live index; at most MAX_ARCHIVES, least recently used out."""
 
@@ -55,28 +66,32 @@ class ReaderCache:
     def names(self) -> list[str]:
         return list(self.entries)
 
-    def refresh(self, used: Iterable[str] = ()) -> None:
-        """Reopen what changed, open what workers asked for; never raises (a failure drops the entry)."""
+    def refresh(self, used: Iterable[str] = ()) -> bool:
+        """Reopen what changed, open what workers asked for; whether anything changed.
+
+        Never raises: a failure drops the entry and workers open that index themselves.
+        """
+        changed = False
         for state_dir in [*self.entries, *used]:
             try:
-                self._refresh_one(state_dir)
-            except Exception as e:  # an index being rebuilt, removed, damaged: workers open their own
-                self.entries.pop(state_dir, None)
+                changed |= self._refresh_one(state_dir)
+            except Exception as e:  # an index being rebuilt, removed, damaged
+                changed |= _close(self.entries.pop(state_dir, None))
                 print(f"newsctl server: not keeping {state_dir} open: {e}", file=sys.stderr, flush=True)
         while len(self.entries) > MAX_ARCHIVES:
-            self.entries.popitem(last=False)
+            _close(self.entries.popitem(last=False)[1])
+        return changed
 
-    def _refresh_one(self, state_dir: str) -> None:
+    def _refresh_one(self, state_dir: str) -> bool:
         from . import storage as idx
 
         entry = self.entries.get(state_dir)
         folder = idx.live_folder(Path(state_dir))
         if folder is None or idx.index_state(Path(state_dir)) != "ok":
-            self.entries.pop(state_dir, None)
-            return
+            return _close(self.entries.pop(state_dir, None))
         if entry is not None and entry.folder == folder and entry.generation == entry.index.latest_generation():
             self.entries.move_to_end(state_dir)
-            return
+            return False
         hook, idx.warm_index = idx.warm_index, None
         try:
             index = idx.open_index(Path(state_dir))
@@ -85,8 +100,10 @@ class ReaderCache:
         folder = Path(index.storage.folder)
         generation = index.latest_generation()
         reader = index.reader()
+        _close(self.entries.pop(state_dir, None))
         self.entries[state_dir] = _Entry(folder, generation, index, reader)
         self.entries.move_to_end(state_dir)
+        return True
 
     def install(self, report_fd: int) -> None:
         """In a worker: let newsctl.index.open_index use these readers, and report what it opens."""

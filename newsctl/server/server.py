@@ -41,11 +41,23 @@ class _Child:
         self.client_gone = False
 
 
+class _Spare:
+    __slots__ = ("pid", "sock", "report")
+
+    def __init__(self, pid: int, sock: socket.socket, report: int) -> None:
+        self.pid = pid
+        self.sock = sock  # its command comes through here
+        self.report = report
+
+
 class Server:
     def __init__(self, paths: ServerPaths, *, idle: float, preload: list[str] = ()) -> None:  # type: ignore[assignment]
         self.paths = paths
         self.idle = idle
         self.fingerprint = installation_fingerprint()
+        # what is loaded now stays shared with the workers (no copy-on-write by the GC);
+        # index readers come after, so replaced ones can be collected
+        gc.freeze()
         self.readers = ReaderCache()
         self.readers.refresh(preload)
         self.children: dict[int, _Child] = {}
@@ -54,6 +66,7 @@ class Server:
         self.last_active = time.monotonic()
         self.stopping = False
         self.inode = -1
+        self.spare: _Spare | None = None
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -80,7 +93,7 @@ class Server:
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.listener, selectors.EVENT_READ, "accept")
         self.sel.register(self.wake_r, selectors.EVENT_READ, "wake")
-        gc.freeze()  # what is loaded now stays shared with the workers (no copy-on-write by the GC)
+        self._fork_spare()
         log(f"listening on {self.paths.socket} (pid {os.getpid()}, idle {self.idle:g}s)")
         try:
             self._loop()
@@ -110,7 +123,7 @@ class Server:
                     log("socket removed or replaced: exiting")
                     return
                 if not self.children:
-                    self.readers.refresh()  # an `index` run from cron meanwhile: reopen now, not in a command
+                    self._refresh()  # an `index` run from cron meanwhile: reopen now, not in a command
 
     def _on_stop_signal(self, signum: int, frame: object) -> None:
         self.stopping = True
@@ -129,6 +142,7 @@ class Server:
             return False
 
     def _close(self) -> None:
+        self._retire_spare()
         if self._socket_is_ours():
             try:
                 os.unlink(self.paths.socket)
@@ -159,7 +173,8 @@ class Server:
             conn.sendall(b"refuse not your server\n")
             conn.close()
             return
-        request = protocol.Request.from_fields(protocol.decode(protocol.recv_request(conn)))
+        body = protocol.recv_request(conn)
+        request = protocol.Request.from_fields(protocol.decode(body))
         if request.kind in ("status", "run") and installation_fingerprint() != self.fingerprint:
             log("another newsctl is installed: exiting")
             conn.sendall(b"stale\n")
@@ -170,7 +185,7 @@ class Server:
             conn.sendall(b"stopping\n")
             self.stopping = True
         elif request.kind == "run":
-            self._run(conn, request)
+            self._run(conn, request, body)
             return
         conn.close()
 
@@ -183,7 +198,7 @@ class Server:
             return "refuse no such working directory"
         return None
 
-    def _run(self, conn: socket.socket, request: protocol.Request) -> None:
+    def _run(self, conn: socket.socket, request: protocol.Request, body: bytes) -> None:
         refusal = self._refusal(request)
         if refusal is not None:
             conn.sendall(refusal.encode() + b"\n")
@@ -200,43 +215,66 @@ class Server:
                 conn.close()  # before `pid`: the client runs the command itself
                 return
             conn.settimeout(None)
-            self._fork(conn, request, fds)
+            self._dispatch(conn, body, fds)
         finally:
             for fd in fds:
                 os.close(fd)
+        # only now: a worker forked while we held the client's descriptors would keep its stdout open
+        self._fork_spare()
 
-    def _fork(self, conn: socket.socket, request: protocol.Request, fds: list[int]) -> None:
-        start_r, start_w = os.pipe()
+    # --- workers: one forked ahead, waiting for its command ---------------------------------
+
+    def _fork_spare(self) -> None:
+        """Fork the next worker now, so a command does not wait for a fork (nor a new process's start)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         report_r, report_w = os.pipe()
-        close = [self.listener.fileno(), self.wake_r, self.wake_w, start_w, report_r]
+        close = [self.listener.fileno(), self.wake_r, self.wake_w, ours.fileno(), report_r]
         selector_fd = getattr(self.sel, "fileno", lambda: -1)()
         if selector_fd >= 0:
             close.append(selector_fd)
         for child in self.children.values():
             close += [child.conn.fileno(), child.report]
         pid = os.fork()
-        if pid == 0:  # the worker
+        if pid == 0:  # the worker, until its command comes
             try:
                 self.readers.install(report_w)
-                worker.run(request, fds, conn, start_r, close)
+                worker.wait_and_run(theirs, close)
             finally:
                 os._exit(1)
-        os.close(start_r)
+        theirs.close()
         os.close(report_w)
         try:
-            os.setpgid(pid, pid)  # also done by the worker: whoever is first, the client may signal the group
+            os.setpgid(pid, pid)  # also done by the worker: the client may signal the group at once
         except OSError:
             pass
-        child = _Child(conn, report_r)
-        self.children[pid] = child
+        self.spare = _Spare(pid, ours, report_r)
+
+    def _retire_spare(self) -> None:
+        """The spare holds readers that went stale: let it go (it exits on end of file) and fork anew."""
+        if self.spare is not None:
+            self.spare.sock.close()
+            os.close(self.spare.report)
+            self.spare = None
+
+    def _dispatch(self, conn: socket.socket, body: bytes, fds: list[int]) -> None:
+        for attempt in (1, 2):
+            if self.spare is None:
+                self._fork_spare()
+            spare, self.spare = self.spare, None
+            assert spare is not None
+            try:
+                socket.send_fds(spare.sock, [b"J"], [conn.fileno(), *fds])
+                spare.sock.sendall(len(body).to_bytes(4, "big") + body)
+                break
+            except OSError:  # that spare died meanwhile: another one
+                spare.sock.close()
+                os.close(spare.report)
+                if attempt == 2:
+                    raise
+        spare.sock.close()
+        self.children[spare.pid] = _Child(conn, spare.report)
         self.served += 1
-        try:
-            conn.sendall(f"pid {pid}\n".encode())
-            os.write(start_w, b"g")
-        except OSError:  # the client left: the worker reads EOF and exits without running anything
-            pass
-        os.close(start_w)
-        self.sel.register(conn, selectors.EVENT_READ, pid)
+        self.sel.register(conn, selectors.EVENT_READ, spare.pid)
 
     def _watch_client(self, pid: int) -> None:
         """The client's end became readable while its worker runs: it went away (killed, closed)."""
@@ -270,6 +308,9 @@ class Server:
                 break
             child = self.children.pop(pid, None)
             if child is None:
+                if self.spare is not None and pid == self.spare.pid:
+                    log(f"the waiting worker {pid} died ({os.waitstatus_to_exitcode(status)})")
+                    self._retire_spare()
                 continue
             reaped = True
             self.last_active = time.monotonic()
@@ -284,8 +325,15 @@ class Server:
             child.conn.close()
             used += _read_report(child.report)
         if reaped:
-            self.readers.refresh(used)  # also reopens any archive a worker's `index` or `add` changed
+            self._refresh(used)  # also reopens any archive a worker's `index` or `add` changed
         return reaped
+
+    def _refresh(self, used: list[str] = ()) -> None:  # type: ignore[assignment]
+        if self.readers.refresh(used):
+            gc.collect()  # the replaced readers' maps: a rebuilt index's old files must not stay held
+            self._retire_spare()
+        if self.spare is None:
+            self._fork_spare()
 
     def status(self) -> dict[str, Any]:
         return {

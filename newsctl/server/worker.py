@@ -12,30 +12,50 @@ from __future__ import annotations
 import io
 import os
 import signal
+import socket
 import sys
 import traceback
-from typing import Any
 
-from .protocol import Request, StreamSpec
+from .protocol import STDIO_FDS, ProtocolError, Request, StreamSpec, decode, recv_request
 
 # The server's own handlers and ignores; a worker starts from Python's defaults.
 _RESET = ("SIGTERM", "SIGHUP", "SIGCHLD", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGWINCH", "SIGCONT", "SIGALRM")
 
 
-def run(request: Request, fds: list[int], conn: Any, start_fd: int, close: list[int], after_setup: Any = None) -> None:
+def wait_and_run(job: socket.socket, close: list[int]) -> None:
+    """A worker forked ahead: wait for a command from the server, run it, _exit with its code.
+
+    The job is one byte carrying the client's connection and descriptors
+    (SCM_RIGHTS), then the client's request frame. End of file instead means
+    the server retired this worker (or died): it exits having run nothing.
+    """
+    os.setpgid(0, 0)
+    _reset_signals()
+    for fd in close:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(job, 1, len(STDIO_FDS) + 2)
+        if not data or len(fds) < 1 + len(STDIO_FDS):
+            os._exit(0)
+        body = recv_request(job)
+    except (OSError, ProtocolError):
+        os._exit(0)
+    job.close()
+    conn = socket.socket(fileno=fds[0])
+    try:
+        conn.sendall(f"pid {os.getpid()}\n".encode())  # before anything runs: the client may now signal us
+    except OSError:  # the client is gone
+        os._exit(0)
+    run(Request.from_fields(decode(body)), fds[1:], conn)
+
+
+def run(request: Request, fds: list[int], conn: socket.socket) -> None:
     """Never returns: runs the command and _exits with its code (after telling the client)."""
     code = 1
     try:
-        os.setpgid(0, 0)
-        _reset_signals()
-        for fd in close:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        if os.read(start_fd, 1) != b"g":  # the server died before it could tell the client our pid
-            os._exit(0)
-        os.close(start_fd)
         _take_stdio(fds[:3], request.stdio)
         if len(fds) > 3:
             from ..render import console
@@ -43,8 +63,6 @@ def run(request: Request, fds: list[int], conn: Any, start_fd: int, close: list[
             os.set_inheritable(fds[3], False)  # only the pager gets it, as its stderr
             console.pager_terminal_fd = fds[3]
         _become_client(request)
-        if after_setup is not None:
-            after_setup()
         code = _run_cli(request.argv)
     except BaseException:  # a bug here must not leave the client waiting
         try:
