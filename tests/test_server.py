@@ -306,6 +306,27 @@ def test_the_pager_runs_through_the_server_as_in_process(warm: dict[str, str], a
     assert texts[0] == texts[1] and "\x1b[" in texts[0]
 
 
+def test_the_environment_cwd_and_umask_are_exactly_the_clients(warm: dict[str, str], arc: Path, tmp_path: Path):
+    """Seen by a child process of the command (the pager): every variable, the folder, the umask."""
+    seen = tmp_path / "seen.txt"
+    env = {**warm, "NEWSCTL_PAGER": f"(env | sort; pwd; umask) > '{seen}'", "SOME_ODD_VAR": "a=b ü \\n",
+           "NEWSCTL_ARCHIVE": str(arc)}
+    outcomes = []
+    for how in (off(env), env):
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 80, 0, 0))
+        done = subprocess.run(f"umask 027; exec '{NEWSCTL}' show {NW_ID}", shell=True, stdin=slave, stdout=slave,
+                              stderr=subprocess.PIPE, env=how, cwd=arc / "_posts", timeout=60)
+        os.close(slave)
+        os.close(master)
+        outcomes.append((done.returncode, seen.read_text()))
+        seen.unlink()
+    cold, hot = outcomes
+    assert cold[0] == hot[0] == 0
+    assert hot[1].replace("NEWSCTL_SERVER=off\n", "") == cold[1].replace("NEWSCTL_SERVER=off\n", "")
+    assert "SOME_ODD_VAR=a=b ü \\n" in hot[1] and f"{arc / '_posts'}\n0027\n" in hot[1]
+
+
 @pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed")
 def test_less_waits_for_its_keys_through_the_server_as_in_process(warm: dict[str, str], arc: Path):
     """The worker has no controlling terminal: less must still get the keys (stderr here is a pipe)."""
