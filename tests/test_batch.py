@@ -92,3 +92,19 @@ def test_fallbacks_are_in_the_record_and_nothing_found_is_exit_1(capsys, monkeyp
 def test_batch_usage_errors(capsys, monkeypatch, arc: Path, args: list[str], words: str):
     code, out, err = run(capsys, monkeypatch, arc, *args, stdin="x\n".encode())
     assert (code, out) == (2, "") and words in err and len(err.splitlines()) == 1
+
+
+def test_the_json_page_batch_example_is_real_output(capsys, monkeypatch, tmp_path: Path):
+    import re
+
+    from conftest import copy_example_archive
+
+    doc = (Path(__file__).parent.parent / "docs" / "json-format.md").read_text("utf-8")
+    command = re.search(r"printf '%s\\n' (.+?) \| newsctl search (--batch[^\n]*)\n", doc)
+    example = re.search(r"```jsonl\n(.+?)\n```", doc, re.S)
+    assert command and example
+    archive = copy_example_archive(tmp_path / "news")
+    assert main(["--archive", str(archive), "index", "--quiet"]) == 0
+    queries = [q.strip("'") for q in re.findall(r"'[^']*'|\S+", command.group(1))]
+    code, out, _ = run(capsys, monkeypatch, archive, *command.group(2).split(), stdin=("\n".join(queries) + "\n").encode())
+    assert code == 2 and out.replace(f"{archive}/", "/home/me/news/") == example.group(1) + "\n"

@@ -90,7 +90,7 @@ def _converse(sock: _socket.socket, argv: list[str], how: str, paths: location.S
         return None
     if answer != "ready":
         if answer == "stale" and how == "auto":
-            _start_server(paths, wait_for_exit=True)
+            _start_server(paths)
         return None
     worker = _Forwarder()
     try:
@@ -204,14 +204,24 @@ def _say(text: str) -> None:
         pass
 
 
-def _start_server(paths: location.ServerPaths, *, wait_for_exit: bool = False) -> None:
-    """NEWSCTL_SERVER=auto: start a server in the background for the next command (never waits for it)."""
-    if wait_for_exit:
-        # the old server is exiting (another newsctl was installed); the new one must find its lock free
-        import time
+def _start_server(paths: location.ServerPaths) -> None:
+    """NEWSCTL_SERVER=auto: start a server in the background for the next command (never waits for it).
 
-        time.sleep(0.05)
+    Not when the folder is someone else's or open to others (the server would
+    refuse it too), nor while a server holds the lock (it is starting, or
+    exiting for a new installation: a later command starts the next one).
+    """
+    import fcntl
+
+    if os.path.lexists(paths.folder) and not location.is_private(paths.folder):
+        return
     try:
+        if location.is_private(paths.folder):
+            lock = os.open(paths.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            finally:
+                os.close(lock)  # released: the new server takes it
         devnull = os.open(os.devnull, os.O_RDWR)
         try:
             os.posix_spawn(
@@ -222,5 +232,5 @@ def _start_server(paths: location.ServerPaths, *, wait_for_exit: bool = False) -
             )
         finally:
             os.close(devnull)
-    except OSError:
+    except OSError:  # BlockingIOError included: the lock is held
         pass

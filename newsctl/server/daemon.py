@@ -55,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"warm-up: {problem}")
     server = Server(paths, idle=args.idle, preload=args.preload)
     say(f"loaded in {time.perf_counter() - t0:.2f}s")
-    server.serve()
+    try:
+        server.serve()
+    except OSError as e:  # cannot bind: a socket path over ~107 bytes, a full disk
+        say(f"cannot listen on {paths.socket}: {e.strerror or e}")
+        return 2
     return 0
 
 
