@@ -27,7 +27,7 @@ class SortOrder(str, Enum):
 @app.command("search")
 def search_posts(
     ctx: typer.Context,
-    query: List[str] = typer.Argument(..., metavar="QUERY...", help="Words, \"phrases\", OR, NOT/-, ( ), title: category: tag: source: date:"),
+    query: Optional[List[str]] = typer.Argument(None, metavar="QUERY...", help="Words, \"phrases\", OR, NOT/-, ( ), title: category: tag: source: date:", show_default=False),
     category: Optional[List[str]] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (repeat for any of several)."),
     tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", metavar="NAME", help="Only this tag (repeat for any of several)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="From this date on: 2022-02-28, 2022-02, 2022, 7d, 2w, yesterday, today."),
@@ -37,9 +37,10 @@ def search_posts(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N hits; 0 = all. [default: 10 on a terminal, else all]"),
     offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Skip the first N hits."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching posts."),
-    fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", "-f", help="table for people; json, jsonl, paths for scripts."),
+    fmt: Optional[SearchFormat] = typer.Option(None, "--format", "-f", help="table for people; json, jsonl, paths for scripts. [default: table; jsonl with --batch]", show_default=False),
     null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
     explain: bool = typer.Option(False, "--explain", help="Print how the query was understood (to stderr)."),
+    batch: bool = typer.Option(False, "--batch", help="Read one query a line from stdin; write one JSON object a query (JSON Lines)."),
 ) -> None:
     """Search titles and bodies; Chinese matches as substrings, ASCII words whole.
 
@@ -59,6 +60,8 @@ def search_posts(
       newsctl search 高新区 --sort date --reverse      # oldest first
 
       newsctl search 猪肉 --format paths -0 | xargs -0 grep -c 价格
+
+      newsctl search --batch --limit 20 < queries.txt > answers.jsonl
     """
     from ..dates import since_until
     from ..errors import UsageError
@@ -66,6 +69,16 @@ def search_posts(
     from ..search.run import SearchOptions
 
     rt = runtime(ctx)
+    if batch:
+        from .search_batch import run_batch
+
+        run_batch(rt, query=query, fmt=fmt.value if fmt else None, null=null, explain=explain, count=count,
+                  categories=category, tags=tag, since=since, until=until, sort=sort.value, limit=limit, offset=offset)
+    if not query:
+        # as click words it for a required argument, plus what --batch offers
+        raise UsageError("Missing argument 'QUERY...'.", hint="see 'newsctl search --help'; --batch reads queries from stdin")
+    if fmt is None:
+        fmt = SearchFormat.table
     if null and fmt is not SearchFormat.paths:
         raise UsageError("--null goes with --format paths")
     arc = rt.open_archive()

@@ -15,7 +15,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import IndexCorrupt, IndexMissing, StorageError
 from ..fsutil import atomic_write, fsync_dir
@@ -88,6 +88,12 @@ def latest_generation(folder: Path) -> int:
     return best
 
 
+# Set only in a worker forked by the newsctl server (engine/warm.py):
+# (state dir, live folder) -> an index opened before the fork if it is still that
+# folder's latest generation, else None. None in an ordinary run.
+warm_index: Callable[[Path, Path], Any] | None = None
+
+
 def open_index(state_dir: Path) -> Index:
     """The live index for reading; IndexMissing / IndexCorrupt with what to do.
 
@@ -108,6 +114,10 @@ def open_index(state_dir: Path) -> Index:
         folder = live_folder(state_dir)
         if folder is None:
             continue
+        if warm_index is not None:
+            warm = warm_index(state_dir, folder)
+            if warm is not None:
+                return warm
         try:
             return FileIndex(ReadStorage(str(folder)), indexname=INDEXNAME)
         except FileNotFoundError:

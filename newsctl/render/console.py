@@ -119,6 +119,19 @@ def pager_command(env: Mapping[str, str] | None = None) -> str:
     return "less"
 
 
+# The warm server's worker (newsctl/server/worker.py) has no controlling terminal,
+# so a pager cannot open /dev/tty for its keys; less then reads them from fd 2.
+# The worker sets this to the client's terminal, given to the pager as its stderr
+# when newsctl's own stderr is not that terminal. None in an ordinary run.
+pager_terminal_fd: int | None = None
+
+
+def _pager_stderr() -> int | None:
+    if pager_terminal_fd is None or _isatty(sys.stderr):
+        return None
+    return pager_terminal_fd
+
+
 class CommandPager(Pager):
     """Pipes text to the pager command as git does (LESS=FRX unless set: colours pass through).
 
@@ -162,9 +175,9 @@ class CommandPager(Pager):
         try:
             try:
                 if argv is not None:
-                    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+                    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env, stderr=_pager_stderr())
                 else:
-                    proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env)
+                    proc = subprocess.Popen(self.command, shell=True, stdin=subprocess.PIPE, env=env, stderr=_pager_stderr())
             except OSError as e:
                 self._fall_back(content, e.strerror or str(e))
                 return
