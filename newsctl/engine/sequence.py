@@ -1,0 +1,95 @@
+"""The index's own sequence read back: the `seq` and `first_seq` columns, and what an
+earlier index numbered a post (by path, else by its fingerprint).
+
+`seq` is the stamp of the run that indexed a document's current version,
+`first_seq` the stamp of the run that first indexed the post; sync/sequence.py
+decides them, follow/ reads them ("new since a watch was last read").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEQ_FIELDS = ("seq", "first_seq")
+
+
+def column(reader: Any, name: str) -> list[int]:
+    """Every document's value of a numeric column, by docnum (0 where a segment lacks it)."""
+    out: list[int] = []
+    for leaf, offset in reader.leaf_readers():
+        n = leaf.doc_count_all()
+        if len(out) < offset:
+            out.extend([0] * (offset - len(out)))
+        if leaf.has_column(name):
+            col = leaf.column_reader(name, translate=False)
+            out.extend(int(col[d]) for d in range(n))
+        else:
+            out.extend([0] * n)
+    return out
+
+
+def live_docnums(reader: Any) -> list[int]:
+    """Docnums of the documents not deleted."""
+    return list(reader.all_doc_ids())
+
+
+def max_seq(reader: Any) -> int:
+    """The highest `seq` of any live document (0 for an empty index or one without the column)."""
+    seqs = column(reader, "seq")
+    return max((seqs[d] for d in reader.all_doc_ids()), default=0)
+
+
+def docnums_with(reader: Any, fieldname: str, text: str) -> list[int]:
+    """Live documents holding one exact term of an ID field."""
+    if not text:
+        return []
+    try:
+        m = reader.postings(fieldname, text)
+    except Exception:  # TermNotFound and friends: no such term
+        return []
+    return list(m.all_ids())
+
+
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """How an earlier index numbered one post."""
+
+    seq: int
+    first_seq: int
+    digest: str  # sha1 of the file's bytes as it was indexed
+
+
+class PriorIndex:
+    """An index folder opened read-only to look up what it numbered each post."""
+
+    def __init__(self, folder: Path) -> None:
+        from .storage import open_folder
+
+        self._ix = open_folder(folder)
+        self._reader = self._ix.reader()
+        self._seq: list[int] | None = None
+        self._first: list[int] | None = None
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def max_seq(self) -> int:
+        return max_seq(self._reader)
+
+    def _columns(self) -> tuple[list[int], list[int]]:
+        if self._seq is None or self._first is None:
+            self._seq = column(self._reader, "seq")
+            self._first = column(self._reader, "first_seq")
+        return self._seq, self._first
+
+    def lookup(self, rel: str, fingerprint: str) -> Numbered | None:
+        """The post at `rel`, else a post with the same fingerprint (renamed, or copied)."""
+        found = docnums_with(self._reader, "path", rel) or docnums_with(self._reader, "fingerprint", fingerprint)
+        if not found:
+            return None
+        seq, first = self._columns()
+        d = found[0]
+        digest = self._reader.stored_fields(d).get("digest") or ""
+        return Numbered(seq=seq[d], first_seq=first[d], digest=digest)
