@@ -18,10 +18,11 @@ LAYERS: dict[str, int] = {
     "state": 2, "lock": 2, "query": 2, "posts": 2,
     "engine": 3,
     "sync": 4, "search": 4,
-    "archive": 5,
-    "render": 6,
-    "cli": 7,
-    "__init__": 8, "__main__": 8,
+    "follow": 5,
+    "archive": 6,
+    "render": 7,
+    "cli": 8,
+    "__init__": 9, "__main__": 9,
 }
 #: Third-party packages that only some units may import.
 ONLY_IN = {
@@ -32,6 +33,7 @@ ONLY_IN = {
     "selectolax": {"posts", "render"},  # HTML to text, and raw HTML blocks shown by `show`
     "frontmatter": {"posts"},  # posts/frontmatter_handler.py and the writer in posts/naming.py
     "yaml": {"posts"},  # python-frontmatter's YAML engine, driven by the handler
+    "tomlkit": {"follow"},  # editing the [watches] table of a config a person also edits
 }
 MAX_LINES = 400
 

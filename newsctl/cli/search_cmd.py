@@ -17,6 +17,7 @@ class SearchFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     paths = "paths"
+    tsv = "tsv"
 
 
 class SortOrder(str, Enum):
@@ -37,8 +38,8 @@ def search_posts(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N hits; 0 = all. [default: 10 on a terminal, else all]"),
     offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Skip the first N hits."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching posts."),
-    fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", "-f", help="table for people; json, jsonl, paths for scripts."),
-    null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
+    fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", "-f", help="table for people; json, jsonl, paths, tsv (id, title, date: fzf) for scripts."),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format paths or tsv: end each line with NUL (xargs -0, fzf --read0)."),
     explain: bool = typer.Option(False, "--explain", help="Print how the query was understood (to stderr)."),
 ) -> None:
     """Search titles and bodies; Chinese matches as substrings, ASCII words whole.
@@ -59,6 +60,8 @@ def search_posts(
       newsctl search 高新区 --sort date --reverse      # oldest first
 
       newsctl search 猪肉 --format paths -0 | xargs -0 grep -c 价格
+
+      newsctl search 高新区 --format tsv | fzf --delimiter '\t' --with-nth 2,3
     """
     from ..dates import since_until
     from ..errors import UsageError
@@ -66,8 +69,8 @@ def search_posts(
     from ..search.run import SearchOptions
 
     rt = runtime(ctx)
-    if null and fmt is not SearchFormat.paths:
-        raise UsageError("--null goes with --format paths")
+    if null and fmt not in (SearchFormat.paths, SearchFormat.tsv):
+        raise UsageError("--null goes with --format paths or tsv")
     arc = rt.open_archive()
     tz = arc.settings.timezone
     start, end = since_until(since, until, tz)

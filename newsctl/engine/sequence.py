@@ -93,3 +93,44 @@ class PriorIndex:
         d = found[0]
         digest = self._reader.stored_fields(d).get("digest") or ""
         return Numbered(seq=seq[d], first_seq=first[d], digest=digest)
+
+
+class Snapshot:
+    """One searcher's view of the sequence: what `news` and `watch list` count, and the
+    mark that reading this view sets (`upto`, the highest `seq` it holds).
+
+    Everything comes from the one searcher, so a writer committing meanwhile only
+    adds documents numbered above `upto`: they stay unread for the next run.
+    """
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.seq = column(reader, "seq")
+        self.first_seq = column(reader, "first_seq")
+        self.upto = max((self.seq[d] for d in reader.all_doc_ids()), default=0)
+
+    def matching(self, q: Any, filt: Any = None) -> list[int]:
+        """Docnums matching `q` and the filter (None or Every: no filter), in index order."""
+        from whoosh import query as wq
+
+        if filt is not None and not isinstance(filt, wq.Every):
+            q = wq.And([q, filt])
+        return sorted(self.searcher.docs_for_query(q))
+
+    def unread(self, docnums: list[int], mark: int, *, changed: bool = False) -> list[tuple[int, str, int]]:
+        """(docnum, "new" or "changed", the stamp that makes it so) of those indexed after `mark`.
+
+        New: first indexed after the mark. Changed (only with `changed`): first
+        indexed before, re-indexed after it (its file was edited).
+        """
+        out = []
+        for d in docnums:
+            if self.first_seq[d] > mark:
+                out.append((d, "new", self.first_seq[d]))
+            elif changed and self.seq[d] > mark:
+                out.append((d, "changed", self.seq[d]))
+        return out
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        return self.searcher.stored_fields(docnum)
