@@ -199,9 +199,22 @@ def test_the_json_page_documents_exactly_the_fields_printed(env):
     assert set(printed(env, "list", "--format", "jsonl", "-n", "1")[0]) == record
     assert set(printed(env, "search", "人民币", "--format", "jsonl")[0]) == record | documented("Search hit")
     assert set(printed(env, "show", "--format", "json", "2022-02-28-NW202202282290536398")[0]) == record | documented("One post")
+    assert set(printed(env, "related", "2021-12-08-202112082206672930", "--format", "jsonl")[0]) == record | documented("Search hit")
     stats = printed(env, "stats", "人民币", "--format", "json")[0]
     assert set(stats) == documented("Figures")
     assert set(stats["categories"][0]) == {"name", "posts"} and set(stats["timeline"][0]) == {"period", "posts"}
+
+
+def test_the_json_page_documents_news_and_watches(env, tmp_path):
+    arc = tmp_path / "arc"
+    copy_example_archive(arc)
+    env = {**env, "NEWSCTL_ARCHIVE": str(arc)}
+    for args in (["index"], ["watch", "add", "yuan", "人民币", "--backlog"]):
+        subprocess.run(["newsctl", *args], env=env, check=True, capture_output=True)
+    assert set(printed(env, "watch", "list", "--format", "jsonl")[0]) == documented("Watch")
+    news = printed(env, "news", "--format", "jsonl")
+    assert set(news[0]) == documented("Post record") | documented("News item")
+    assert news[0]["change"] == "new" and news[0]["indexed"] is None  # indexed before anything was followed
 
 
 def test_the_json_page_examples_are_real_output(env):
