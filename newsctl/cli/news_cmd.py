@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 from enum import Enum
-from typing import List, Optional
+from typing import Any, Iterable, Iterator, List, Optional
 
 import typer
 
@@ -22,7 +22,7 @@ class NewsFormat(str, Enum):
     tsv = "tsv"
 
 
-def _unique_posts(items):  # type: ignore[no-untyped-def]
+def _unique_posts(items: Iterable[Any]) -> Iterator[Any]:
     """Each post once (one-line-a-post formats), though two watches matched it."""
     seen: set[str] = set()
     for item in items:

@@ -52,7 +52,7 @@ def watch_add(
 
       newsctl watch add ev '新能源 OR 电动车' --category emnews
 
-      newsctl watch add pork 猪肉 -北京 --backlog
+      newsctl watch add pork --backlog -- 猪肉 -北京     (a query starting with - follows --)
     """
     arc = runtime(ctx).open_archive()
     watch = arc.add_watch(name, " ".join(query), categories=category or (), tags=tag or (), backlog=backlog)

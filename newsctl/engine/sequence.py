@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SEQ_FIELDS = ("seq", "first_seq")
-
-
 def column(reader: Any, name: str) -> list[int]:
     """Every document's value of a numeric column, by docnum (0 where a segment lacks it)."""
     out: list[int] = []
@@ -28,11 +25,6 @@ def column(reader: Any, name: str) -> list[int]:
         else:
             out.extend([0] * n)
     return out
-
-
-def live_docnums(reader: Any) -> list[int]:
-    """Docnums of the documents not deleted."""
-    return list(reader.all_doc_ids())
 
 
 def max_seq(reader: Any) -> int:

@@ -87,6 +87,13 @@ def test_watch_list_shows_name_query_matches_unread(arc: Path):
     assert listed[1]["unread"] == 0 and listed[1]["read"].endswith("+08:00")
 
 
+def test_a_negated_query_follows_double_dash_as_the_help_says(arc: Path):
+    assert "newsctl watch add pork --backlog -- 猪肉 -北京" in ok(run(arc, "watch", "add", "--help")).stdout
+    ok(run(arc, "watch", "add", "yuan", "--backlog", "--", "人民币", "-汽车"))
+    assert json.loads(ok(run(arc, "watch", "list", "--format", "json")).stdout)[0]["query"] == "人民币 -汽车"
+    assert [i["title"] for i in news_json(arc)[1]] == ["离岸人民币兑美元升至2018年以来最高水平"]
+
+
 def test_watch_list_without_watches_exits_1(arc: Path):
     done = ok(run(arc, "watch", "list"), 1)
     assert done.stdout == "" and "watch add" in done.stderr
