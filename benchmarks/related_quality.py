@@ -85,7 +85,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--examples", type=int, default=4)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--title-weight", type=int, help="count the title this many times (default: newsctl's TITLE_WEIGHT)")
     args = ap.parse_args()
+    if args.title_weight is not None:
+        import newsctl.engine.similar as similar
+
+        similar.TITLE_WEIGHT = args.title_weight
 
     src = prepare.unpack(args.tarball, args.work)
     files = prepare.corpus_files(src)
@@ -136,6 +141,7 @@ def main() -> int:
         "posts_with_no_story_hit": sum(1 for r in rows if not any(any(h["shared"]) for h in r["hits"])),
         "seconds_median": sorted(seconds)[len(seconds) // 2], "seconds_max": max(seconds),
         "common_words_dropped": len(markers.common),
+        "title_weight": __import__("newsctl.engine.similar", fromlist=["x"]).TITLE_WEIGHT,
     }
     print(json.dumps(figures, ensure_ascii=False, indent=1))
     for r in rows[: args.examples]:

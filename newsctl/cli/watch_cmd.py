@@ -16,7 +16,12 @@ watch_app = typer.Typer(
     help=(
         "Saved searches to follow with `newsctl news`: add, list, rm.\n\n"
         "Watches live in the archive's .newsctl/config.toml, a [watches] table you may "
-        "also edit by hand (comments are kept when newsctl changes it)."
+        "also edit by hand (comments are kept when newsctl changes it).\n\n"
+        "Examples:\n\n"
+        "  newsctl watch add gaoxin 高新区\n\n"
+        "  newsctl watch list\n\n"
+        "  newsctl news gaoxin\n\n"
+        "  newsctl watch rm gaoxin"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,

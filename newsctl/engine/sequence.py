@@ -8,29 +8,50 @@ decides them, follow/ reads them ("new since a watch was last read").
 
 from __future__ import annotations
 
+import sys
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+def _leaf_column(leaf: Any, name: str) -> list[int]:
+    """One segment's column, read in one go (value by value, Whoosh takes 0.15 s for 24,090)."""
+    n = leaf.doc_count_all()
+    if not leaf.has_column(name):
+        return [0] * n
+    col = leaf.column_reader(name, translate=False)
+    if getattr(col, "_typecode", None) != "q":  # not the NumericColumn("q") of our schema
+        return [int(col[d]) for d in range(n)]
+    values = array("q", col._dbfile.get(col._basepos, col._count * col._fixedlen))
+    if sys.byteorder == "little":  # Whoosh packs with struct "!q": big-endian
+        values.byteswap()
+    return values.tolist() + [int(col._default)] * (n - col._count)  # past the last value: the default
+
 
 def column(reader: Any, name: str) -> list[int]:
     """Every document's value of a numeric column, by docnum (0 where a segment lacks it)."""
     out: list[int] = []
     for leaf, offset in reader.leaf_readers():
-        n = leaf.doc_count_all()
         if len(out) < offset:
             out.extend([0] * (offset - len(out)))
-        if leaf.has_column(name):
-            col = leaf.column_reader(name, translate=False)
-            out.extend(int(col[d]) for d in range(n))
-        else:
-            out.extend([0] * n)
+        out.extend(_leaf_column(leaf, name))
     return out
+
+
+def live_max(reader: Any, values: list[int]) -> int:
+    """The highest value of a live (not deleted) document; 0 when there is none."""
+    if not reader.has_deletions():
+        return max(values, default=0)
+    deleted: set[int] = set()
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_deletions():
+            deleted.update(offset + d for d in leaf.deleted_docs_set)
+    return max((v for d, v in enumerate(values) if d not in deleted), default=0)
 
 
 def max_seq(reader: Any) -> int:
     """The highest `seq` of any live document (0 for an empty index or one without the column)."""
-    seqs = column(reader, "seq")
-    return max((seqs[d] for d in reader.all_doc_ids()), default=0)
+    return live_max(reader, column(reader, "seq"))
 
 
 def docnums_with(reader: Any, fieldname: str, text: str) -> list[int]:
@@ -100,7 +121,7 @@ class Snapshot:
         reader = searcher.reader()
         self.seq = column(reader, "seq")
         self.first_seq = column(reader, "first_seq")
-        self.upto = max((self.seq[d] for d in reader.all_doc_ids()), default=0)
+        self.upto = live_max(reader, self.seq)
 
     def matching(self, q: Any, filt: Any = None) -> list[int]:
         """Docnums matching `q` and the filter (None or Every: no filter), in index order."""

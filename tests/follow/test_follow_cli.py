@@ -247,6 +247,6 @@ def test_news_does_not_wait_for_a_running_writer(arc: Path):
 
 
 def test_help_has_examples():
-    for cmd in (["watch", "add"], ["watch", "list"], ["watch", "rm"], ["news"], ["related"]):
+    for cmd in (["watch"], ["watch", "add"], ["watch", "list"], ["watch", "rm"], ["news"], ["related"]):
         done = subprocess.run([str(NEWSCTL), *cmd, "--help"], capture_output=True, text=True)
         assert done.returncode == 0 and "Examples:" in done.stdout and f"newsctl {cmd[0]}" in done.stdout, cmd
