@@ -352,3 +352,48 @@ class Archive:
         from .search.stats import collect_stats
 
         return collect_stats(self.settings, query, categories=categories, tags=tags, since=since, until=until)
+
+    # --- following: watches, news, related (newsctl.follow, newsctl.search.related) ---
+
+    def watches(self):  # -> list[newsctl.follow.watches.Watch]
+        """The saved searches of `.newsctl/config.toml`, in the file's order."""
+        from .follow.watches import load_watches
+
+        return load_watches(self.settings)
+
+    def add_watch(self, name: str, query: str, *, categories: Iterable[str] = (), tags: Iterable[str] = (), backlog: bool = False):
+        """Save a search; it starts empty (`backlog`: every post it matches now is unread)."""
+        from .follow.news import start_watch
+        from .follow.watches import Watch, add_watch
+
+        watch = Watch(name.strip(), " ".join(query.split()), tuple(categories), tuple(tags))
+        add_watch(self.settings, watch)
+        start_watch(self.settings, watch.name, backlog=backlog)
+        return watch
+
+    def remove_watch(self, name: str) -> None:
+        from .follow.news import forget_watch
+        from .follow.watches import remove_watch
+
+        remove_watch(self.settings, name)
+        forget_watch(self.settings, name)
+
+    def watch_statuses(self, names: Iterable[str] = ()):  # -> list[newsctl.follow.news.WatchStatus]
+        """Each watch with its matches and unread posts."""
+        from .follow.news import watch_statuses
+        from .follow.watches import select
+
+        return watch_statuses(self.settings, select(self.watches(), names))
+
+    def news(self, names: Iterable[str] = (), *, changed: bool = False, snippets: bool = True):  # -> NewsResult
+        """Posts indexed since each watch (all when none is named) was last read; `.mark()` marks them read."""
+        from .follow.news import collect_news
+        from .follow.watches import select
+
+        return collect_news(self.settings, select(self.watches(), names), changed=changed, snippets=snippets)
+
+    def related(self, ref: str | Path, *, limit: int = 10):  # -> newsctl.search.related.RelatedResult
+        """Posts about the same story as the post `ref` names (an id or a path), best first."""
+        from .search.related import related_posts
+
+        return related_posts(self.settings, self.find_post(ref), limit=limit)

@@ -17,7 +17,7 @@ from .records import Hit
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .search import SearchOptions
+    from .search.run import SearchOptions
 
 
 @dataclass
@@ -77,8 +77,6 @@ def search_lines(
     """Run each query line; yields records as they are answered (a caller can stream them)."""
     from dataclasses import replace
 
-    from .search import run_search
-
     if paths_only:
         options = replace(options, snippets=False)
     for number, text, error in queries(lines):
@@ -86,7 +84,7 @@ def search_lines(
             yield BatchRecord(query=text, line=number, error=error)
             continue
         try:
-            result = run_search(archive, text, options, count_only=count_only)
+            result = archive.search(text, options, count_only=count_only)
             hits = None if count_only else list(result.hits)
         except (QueryError, UsageError) as e:
             yield BatchRecord(query=text, line=number, error=str(e))

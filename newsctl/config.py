@@ -7,6 +7,9 @@ Config files are TOML: `<archive>/.newsctl/config.toml` and
     timezone = "Asia/Shanghai"   # the archive's timezone for dates without an offset
     limit    = 10                # default number of search results on a terminal
     color    = "auto"            # auto | always | never
+
+    [watches]                    # archive config only: saved searches (newsctl watch, news)
+    gaoxin = { query = "高新区" }
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ DEFAULT_LIMIT = 10
 STATE_DIRNAME = ".newsctl"
 POSTS_DIRNAME = "_posts"
 COLOR_CHOICES = ("auto", "always", "never")
-KNOWN_KEYS = {"archive", "timezone", "limit", "color"}
+KNOWN_KEYS = {"archive", "timezone", "limit", "color", "watches"}
+ARCHIVE_ONLY_KEYS = ("watches",)  # an archive's own; not in the user config
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,11 @@ class Settings:
     def rel(self, path: Path) -> str:
         """A path inside the archive as the index names it (relative, `/`-separated, links resolved)."""
         return path.resolve().relative_to(self.archive).as_posix()
+
+
+def archive_config_path(root: Path) -> Path:
+    """`<archive>/.newsctl/config.toml`: beside the posts, even when --index-dir moves the index."""
+    return root / STATE_DIRNAME / "config.toml"
 
 
 def user_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -108,6 +117,9 @@ def resolve_settings(
     cwd = cwd or Path.cwd()
     user_path = user_config_path(env)
     user = read_config(user_path)
+    for key in ARCHIVE_ONLY_KEYS:
+        if key in user:
+            raise ConfigError(f"{user_path}: '{key}' belongs in an archive's .newsctl/config.toml")
 
     if archive is not None:
         root, origin = archive, "--archive"
@@ -136,7 +148,7 @@ def resolve_settings(
 
     state_dir = index_dir or (Path(env["NEWSCTL_INDEX_DIR"]) if env.get("NEWSCTL_INDEX_DIR") else None)
     state_dir = (state_dir.expanduser().resolve() if state_dir else root / STATE_DIRNAME)
-    local_path = root / STATE_DIRNAME / "config.toml"
+    local_path = archive_config_path(root)
     local = read_config(local_path)
     if "archive" in local:
         raise ConfigError(f"{local_path}: 'archive' belongs in {user_path}, not in an archive's config")

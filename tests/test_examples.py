@@ -21,6 +21,9 @@ EXAMPLES = ROOT / "examples"
 BIN = Path(sys.executable).parent
 
 needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+needs_fzf = pytest.mark.skipif(
+    shutil.which("fzf") is None, reason="fzf is not installed (Debian/Ubuntu: apt-get install fzf)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,66 @@ def test_daily_digest(env):
     assert done.returncode == 2 and "cannot read date" in done.stderr
 
 
+@needs_fzf
+def test_fzf_search(env):
+    """The script's two halves without a terminal: the lines its reload command gives fzf,
+    and a pick through fzf's non-interactive --filter mode, opened with NEWSCTL_OPEN."""
+    import json
+
+    done = run(env, "fzf-search.sh", "--lines", "人民币")
+    assert done.returncode == 0, done.stderr
+    lines = [line.split("\t") for line in done.stdout.splitlines()]
+    assert [len(f) for f in lines] == [3, 3]
+    assert lines[0] == ["2021-12-08-202112082206672930", "离岸人民币兑美元升至2018年以来最高水平", "2021-12-08 10:46"]
+    for words in (["人民币", "-汽车"], ['"unclosed'], []):  # a negation, a half-typed query, nothing yet
+        done = run(env, "fzf-search.sh", "--lines", *words)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert run(env, "fzf-search.sh", "--lines", "人民币", "-汽车").stdout.count("\n") == 1
+    assert run(env, "fzf-search.sh", "--lines", '"unclosed').stdout == ""
+    opened = {**env, "NEWSCTL_OPEN": "newsctl show --format json"}
+    done = subprocess.run(["sh", str(EXAMPLES / "fzf-search.sh"), "--filter", "零部件", "人民币"], env=opened,
+                          cwd=env["WORK"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == "2021-12-08-202112082206891339"  # the hit fzf kept, shown
+    done = run(env, "fzf-search.sh", "--filter", "没有这个标题", "人民币")
+    assert done.returncode == 1 and done.stdout == ""  # nothing picked
+    script = (EXAMPLES / "fzf-search.sh").read_text()
+    assert "--bind \"change:reload:sh '$self' --lines {q}\"" in script and "newsctl --color always show --no-pager {1}" in script
+
+
+def test_cron_news_mail(env, tmp_path):
+    """index, then mail only what is new; a failed mail is sent with the next run's news."""
+    arc = tmp_path / "arc"
+    copy_example_archive(arc)
+    script = EXAMPLES / "cron" / "news-mail.sh"
+    assert os.access(script, os.X_OK)
+    outbox = tmp_path / "outbox"
+    fake_mail = tmp_path / "mail"
+    fake_mail.write_text('#!/bin/sh\n[ -e "$FAIL_MAIL" ] && exit 1\n{ echo "to: $3 subject: $2"; cat; } >> "$OUTBOX"\n')
+    fake_mail.chmod(0o755)
+    env = {**env, "NEWS_TO": "me@example.org", "MAIL_COMMAND": str(fake_mail), "OUTBOX": str(outbox),
+           "FAIL_MAIL": str(tmp_path / "fail")}
+
+    def cron() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["sh", str(script), str(arc)], env=env, capture_output=True, text=True, timeout=120)
+
+    done = cron()  # no watches yet: a set-up error cron mails
+    assert done.returncode == 2 and "watch add" in done.stderr and not outbox.exists()
+    subprocess.run(["newsctl", "--archive", str(arc), "watch", "add", "gaoxin", "高新区"], env=env, check=True)
+    assert cron().returncode == 0 and not outbox.exists()  # a new watch starts empty
+    (arc / "_posts" / "2013-01-01-old.md").write_text("---\ntitle: 高新区旧闻\ndate: 2013-01-01\n---\n\n高新区旧闻。\n")
+    (tmp_path / "fail").touch()
+    assert cron().returncode == 75 and not outbox.exists()  # mail failed: kept for the next run
+    (tmp_path / "fail").unlink()
+    (arc / "_posts" / "2014-01-01-older.md").write_text("---\ntitle: 高新区更旧闻\ndate: 2014-01-01\n---\n\n高新区。\n")
+    done = cron()
+    assert done.returncode == 0, done.stderr
+    mail = outbox.read_text()
+    assert mail.startswith("to: me@example.org subject: news from arc, ")
+    assert "高新区旧闻" in mail and "高新区更旧闻" in mail and mail.count("gaoxin · 1 new") == 2
+    assert cron().returncode == 0 and outbox.read_text() == mail  # nothing new: no mail
+
+
 # --- docs/json-format.md says what is printed ---------------------------------------------
 
 DOC = ROOT / "docs" / "json-format.md"
@@ -136,9 +199,22 @@ def test_the_json_page_documents_exactly_the_fields_printed(env):
     assert set(printed(env, "list", "--format", "jsonl", "-n", "1")[0]) == record
     assert set(printed(env, "search", "人民币", "--format", "jsonl")[0]) == record | documented("Search hit")
     assert set(printed(env, "show", "--format", "json", "2022-02-28-NW202202282290536398")[0]) == record | documented("One post")
+    assert set(printed(env, "related", "2021-12-08-202112082206672930", "--format", "jsonl")[0]) == record | documented("Search hit")
     stats = printed(env, "stats", "人民币", "--format", "json")[0]
     assert set(stats) == documented("Figures")
     assert set(stats["categories"][0]) == {"name", "posts"} and set(stats["timeline"][0]) == {"period", "posts"}
+
+
+def test_the_json_page_documents_news_and_watches(env, tmp_path):
+    arc = tmp_path / "arc"
+    copy_example_archive(arc)
+    env = {**env, "NEWSCTL_ARCHIVE": str(arc)}
+    for args in (["index"], ["watch", "add", "yuan", "人民币", "--backlog"]):
+        subprocess.run(["newsctl", *args], env=env, check=True, capture_output=True)
+    assert set(printed(env, "watch", "list", "--format", "jsonl")[0]) == documented("Watch")
+    news = printed(env, "news", "--format", "jsonl")
+    assert set(news[0]) == documented("Post record") | documented("News item")
+    assert news[0]["change"] == "new" and news[0]["indexed"] is None  # indexed before anything was followed
 
 
 def test_the_json_page_examples_are_real_output(env):

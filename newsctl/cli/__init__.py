@@ -19,11 +19,14 @@ from . import (  # noqa: F401  (registers the commands)
     check_cmd,
     index_cmd,
     list_cmd,
+    news_cmd,
+    related_cmd,
     search_cmd,
     server_cmd,
     show_cmd,
     stats_cmd,
     status_cmd,
+    watch_cmd,
 )
 from .app import app
 

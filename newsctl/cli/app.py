@@ -25,7 +25,7 @@ app = typer.Typer(
     name="newsctl",
     help=(
         "A command-line archive for news posts: add, list, search (Chinese included), "
-        "show, count (stats) and index Jekyll posts.\n\n"
+        "show, count (stats) and index Jekyll posts; follow topics (watch, news, related).\n\n"
         "The archive is --archive DIR, else $NEWSCTL_ARCHIVE, else the nearest folder "
         "at or above the current one that holds _posts/."
     ),

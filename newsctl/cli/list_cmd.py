@@ -20,6 +20,7 @@ class ListFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     paths = "paths"
+    tsv = "tsv"
 
 
 @app.command("list")
@@ -31,8 +32,8 @@ def list_posts(
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Up to and including this date (same forms as --since)."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N posts; 0 lists all. [default: 20 on a terminal, else all]"),
     reverse: bool = typer.Option(False, "--reverse", "-r", help="Oldest first."),
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table for people; json, jsonl, csv, paths for scripts."),
-    null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table for people; json, jsonl, csv, paths, tsv (id, title, date: fzf) for scripts."),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format paths or tsv: end each line with NUL (xargs -0, fzf --read0)."),
 ) -> None:
     """List posts, newest first.
 
@@ -51,8 +52,8 @@ def list_posts(
     from ..render import get_renderer, render_all
 
     rt = runtime(ctx)
-    if null and fmt is not ListFormat.paths:
-        raise UsageError("--null goes with --format paths")
+    if null and fmt not in (ListFormat.paths, ListFormat.tsv):
+        raise UsageError("--null goes with --format paths or tsv")
     arc = rt.open_archive()
     start, end = since_until(since, until, arc.settings.timezone)
     if start and end and start >= end:

@@ -17,6 +17,7 @@ class SearchFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     paths = "paths"
+    tsv = "tsv"
 
 
 class SortOrder(str, Enum):
@@ -37,8 +38,8 @@ def search_posts(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=0, metavar="N", help="At most N hits; 0 = all. [default: 10 on a terminal, else all]"),
     offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Skip the first N hits."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching posts."),
-    fmt: Optional[SearchFormat] = typer.Option(None, "--format", "-f", help="table for people; json, jsonl, paths for scripts. [default: table; jsonl with --batch]", show_default=False),
-    null: bool = typer.Option(False, "--null", "-0", help="With --format paths: end each path with NUL (for xargs -0)."),
+    fmt: Optional[SearchFormat] = typer.Option(None, "--format", "-f", help="table for people; json, jsonl, paths, tsv (id, title, date: fzf) for scripts. [default: table; jsonl with --batch]", show_default=False),
+    null: bool = typer.Option(False, "--null", "-0", help="With --format paths or tsv: end each line with NUL (xargs -0, fzf --read0)."),
     explain: bool = typer.Option(False, "--explain", help="Print how the query was understood (to stderr)."),
     batch: bool = typer.Option(False, "--batch", help="Read one query a line from stdin; write one JSON object a query (JSON Lines)."),
 ) -> None:
@@ -62,6 +63,8 @@ def search_posts(
       newsctl search 猪肉 --format paths -0 | xargs -0 grep -c 价格
 
       newsctl search --batch --limit 20 < queries.txt > answers.jsonl
+
+      newsctl search 高新区 --format tsv | fzf --delimiter '\t' --with-nth 2,3
     """
     from ..dates import since_until
     from ..errors import UsageError
@@ -79,8 +82,8 @@ def search_posts(
         raise UsageError("Missing argument 'QUERY...'.", hint="see 'newsctl search --help'; --batch reads queries from stdin")
     if fmt is None:
         fmt = SearchFormat.table
-    if null and fmt is not SearchFormat.paths:
-        raise UsageError("--null goes with --format paths")
+    if null and fmt not in (SearchFormat.paths, SearchFormat.tsv):
+        raise UsageError("--null goes with --format paths or tsv")
     arc = rt.open_archive()
     tz = arc.settings.timezone
     start, end = since_until(since, until, tz)

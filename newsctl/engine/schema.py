@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # 2: stored digest/ino/ctime_ns/checked_ns for change detection
 # 3: analyzer, format and codec classes moved from newsctl.analysis into newsctl.engine
 #    (Whoosh pickles them by import path: an index of schema 2 cannot even be opened)
-SCHEMA_VERSION = 3
+# 4: seq/first_seq columns (what `news` calls new) and text_digest (exact copies, for `related`)
+SCHEMA_VERSION = 4
 
 
 def schema_id() -> str:
@@ -28,7 +29,7 @@ def schema_id() -> str:
 
 
 def build_schema() -> Any:
-    from whoosh import fields
+    from whoosh import columns, fields
 
     from .analyzers import exact_field, word_field
 
@@ -54,6 +55,11 @@ def build_schema() -> Any:
         ctime_ns=fields.STORED(),
         digest=fields.STORED(),  # sha1 of the file's bytes
         checked_ns=fields.STORED(),  # wall clock just before the bytes were read
+        # the index's own sequence (see sync/sequence.py): the run that indexed this
+        # version, and the run that first indexed the post; columns, read by docnum
+        seq=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        first_seq=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        text_digest=fields.ID(),  # the plain text's digest: the same text under another name
     )
 
 
@@ -68,6 +74,12 @@ def fingerprint(title: str, date: datetime, text: str) -> str:
     return h.hexdigest()
 
 
+def text_digest(text: str) -> str:
+    """Equal for the same plain text, whitespace aside ("" for a post without text)."""
+    flat = " ".join(text.split())
+    return hashlib.sha1(flat.encode("utf-8")).hexdigest() if flat else ""
+
+
 def to_utc_naive(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc).replace(tzinfo=None)
 
@@ -80,7 +92,11 @@ def post_document(
     digest: str = "",
     checked_ns: int = 0,
 ) -> dict[str, Any]:
-    """The Whoosh document for one post (`stat`/`digest`: the file as read)."""
+    """The Whoosh document for one post (`stat`/`digest`: the file as read).
+
+    `seq`/`first_seq` are 0 ("indexed before anything was followed") until
+    the run writing it numbers it (`sync.sequence.Sequencer.number`).
+    """
     return {
         "path": rel_path,
         "id": post.id,
@@ -102,6 +118,9 @@ def post_document(
         "ctime_ns": stat.st_ctime_ns if stat else 0,
         "digest": digest,
         "checked_ns": checked_ns,
+        "seq": 0,
+        "first_seq": 0,
+        "text_digest": text_digest(post.text),
     }
 
 

@@ -1,7 +1,7 @@
 """Output formats behind one protocol: the command never knows which one it feeds.
 
 A renderer streams: `begin()`, then `item()` per record or hit, then
-`finish()`. Machine formats (json, jsonl, csv, paths) are stable and documented
+`finish()`. Machine formats (json, jsonl, csv, paths, tsv) are stable and documented
 in docs/json-format.md; `table` is for people and may change.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import IO, Any, Callable, Iterable, Protocol
 
-FORMATS = ("table", "json", "jsonl", "csv", "paths")
+FORMATS = ("table", "json", "jsonl", "csv", "paths", "tsv")
 
 
 class Renderer(Protocol):
@@ -34,6 +34,8 @@ def get_renderer(fmt: str, out: IO[str], *, null: bool = False, table: Callable[
         return machine.CsvRenderer(out)
     if fmt == "paths":
         return machine.PathsRenderer(out, null=null)
+    if fmt == "tsv":
+        return machine.TsvRenderer(out, null=null)
     raise ValueError(f"unknown format {fmt!r}")
 
 

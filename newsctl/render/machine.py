@@ -89,3 +89,25 @@ class PathsRenderer:
 
     def finish(self) -> None:
         pass
+
+
+class TsvRenderer:
+    """One line a post: id, title, date (`YYYY-MM-DD HH:MM`), tab-separated — what fzf and
+    `cut -f` take. Tabs and line breaks in a title become spaces; `-0` ends lines with NUL."""
+
+    DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+    def __init__(self, out: IO[str], *, null: bool = False) -> None:
+        self.out = out
+        self.end = "\0" if null else "\n"
+
+    def begin(self) -> None:
+        pass
+
+    def item(self, obj: Any) -> None:
+        record = getattr(obj, "record", obj)
+        title = " ".join((record.title or "").split())
+        self.out.write(f"{record.id}\t{title}\t{record.date.strftime(self.DATE_FORMAT)}{self.end}")
+
+    def finish(self) -> None:
+        pass

@@ -140,12 +140,7 @@ def run_search(settings: Settings, query: str, options: SearchOptions, *, count_
     except BaseException:
         searcher.close()
         raise
-    literals = [t.text for t in texts(node) if t.field in (None, "title") and t not in replace]
-    for words_node in replace.values():
-        literals.extend(t.text for t in texts(words_node))
-    body_literals = [t.text for t in texts(node) if t.field is None and t not in replace]
-    for words_node in replace.values():
-        body_literals.extend(t.text for t in texts(words_node))
+    body_literals, literals = snippet_literals(node, replace)
     root = settings.root
 
     def hits() -> Iterator[Hit]:
@@ -156,7 +151,7 @@ def run_search(settings: Settings, query: str, options: SearchOptions, *, count_
                 record = record_from_fields(hit.fields(), root, tz)
                 score = _score(hit.score, options.sort)
                 if options.snippets:
-                    yield _with_snippet(settings, record, score, body_literals, literals)
+                    yield with_snippet(settings, record, score, body_literals, literals)
                 else:
                     yield Hit(record=record, score=score)
         finally:
@@ -172,7 +167,17 @@ def _score(key: Any, sort: str) -> float:
     return float(key or 0.0)
 
 
-def _with_snippet(settings: Settings, record: PostRecord, score: float, body_literals: list[str], title_literals: list[str]) -> Hit:
+def snippet_literals(node: Node, replace: dict[Text, Node]) -> tuple[list[str], list[str]]:
+    """(what to mark in a body snippet, what to mark in a title): the query's texts, fallback words included."""
+    title = [t.text for t in texts(node) if t.field in (None, "title") and t not in replace]
+    body = [t.text for t in texts(node) if t.field is None and t not in replace]
+    for words_node in replace.values():
+        title.extend(t.text for t in texts(words_node))
+        body.extend(t.text for t in texts(words_node))
+    return body, title
+
+
+def with_snippet(settings: Settings, record: PostRecord, score: float, body_literals: list[str], title_literals: list[str]) -> Hit:
     from .snippets import best_snippet, highlight_spans
 
     try:

@@ -17,6 +17,7 @@ from ..errors import (
 )
 from ..state import RunRecord, record_run
 from .manifest import Entry, stat_key
+from .sequence import Sequencer
 
 if TYPE_CHECKING:
     from .result import IndexResult
@@ -79,6 +80,7 @@ def _index_added_locked(settings: Settings, added: list[tuple[Path, Any]], resul
         sync_locked(settings, result)
         return
     result.mode = "add"
+    seqs = Sequencer(folder)
     writer = Writer(folder, limitmb=INLINE_LIMITMB).open()
     try:
         for dest, post in added:
@@ -92,7 +94,7 @@ def _index_added_locked(settings: Settings, added: list[tuple[Path, Any]], resul
                 result.changed += 1
             else:
                 result.added += 1
-            writer.add(post_document(post, rel, st, digest=digest, checked_ns=checked))
+            writer.add(seqs.number(post_document(post, rel, st, digest=digest, checked_ns=checked)))
             manifest.posts[rel] = Entry(stat_key(st), digest, checked)
             manifest.failed.pop(rel, None)
         _checkpoint("before-commit")
@@ -101,6 +103,8 @@ def _index_added_locked(settings: Settings, added: list[tuple[Path, Any]], resul
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        seqs.close()
     _finish_manifest(folder, manifest, gen, result)
 
 

@@ -9,7 +9,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine.schema import post_document
 from ..engine.storage import open_folder
@@ -20,6 +20,9 @@ from ..errors import (
 )
 from .manifest import StatKey, stat_key
 from .plan import Item
+
+if TYPE_CHECKING:
+    from .sequence import Sequencer
 
 MAX_RESTARTS = 3  # a run restarts without a post whose analysis raised, at most this often
 PARALLEL_MIN = 400  # posts to read before helper processes pay for themselves
@@ -110,11 +113,21 @@ def process_item(item: Item, tz: Any, add: Callable[[dict[str, Any]], None] | No
 # --- applying a plan ------------------------------------------------------------
 
 
-def _apply_inline(writer: Writer, items: list[Item], tz: Any, progress: Progress | None) -> list[Outcome]:
+def _numbered(add: Callable[[dict[str, Any]], None], seqs: "Sequencer | None") -> Callable[[dict[str, Any]], None]:
+    """`add`, numbering each document first (sync/sequence.py) when the run has a Sequencer."""
+    if seqs is None:
+        return add
+    number = seqs.number
+    return lambda doc: add(number(doc))
+
+
+def _apply_inline(writer: Writer, items: list[Item], tz: Any, progress: Progress | None, seqs: "Sequencer | None" = None) -> list[Outcome]:
     w = writer.whoosh_writer
 
-    def add(doc: dict[str, Any]) -> None:
+    def whoosh_add(doc: dict[str, Any]) -> None:
         w.add_document(**doc)
+
+    add = _numbered(whoosh_add, seqs)
 
     out: list[Outcome] = []
     total = len(items)
@@ -160,14 +173,16 @@ def _child_setup() -> None:
         pass
 
 
-def _worker(conn: Any, folder: str, items: list[Item], tz: Any, limitmb: int) -> None:
+def _worker(conn: Any, folder: str, items: list[Item], tz: Any, limitmb: int, seqs: "Sequencer | None" = None) -> None:
     _child_setup()
     try:
         ix = open_folder(Path(folder))
         w = segment_writer(ix, limitmb=limitmb, lock=False)
 
-        def add(doc: dict[str, Any]) -> None:
+        def whoosh_add(doc: dict[str, Any]) -> None:
             w.add_document(**doc)
+
+        add = _numbered(whoosh_add, seqs)
 
         outcomes = []
         last = time.monotonic()
@@ -197,7 +212,7 @@ def _worker(conn: Any, folder: str, items: list[Item], tz: Any, limitmb: int) ->
 
 
 def _apply_parallel(
-    writer: Writer, items: list[Item], tz: Any, procs: int, progress: Progress | None
+    writer: Writer, items: list[Item], tz: Any, procs: int, progress: Progress | None, seqs: "Sequencer | None" = None
 ) -> tuple[list[Outcome], list[Any]]:
     """Helpers each read their share of `items` into a segment of their own."""
     import multiprocessing as mp
@@ -214,7 +229,7 @@ def _apply_parallel(
     try:
         for chunk in chunks:
             recv, send = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_worker, args=(send, str(writer.folder), chunk, tz, WORKER_LIMITMB), daemon=True)
+            p = ctx.Process(target=_worker, args=(send, str(writer.folder), chunk, tz, WORKER_LIMITMB, seqs), daemon=True)
             p.start()
             send.close()
             workers.append((p, recv))
@@ -283,8 +298,10 @@ def _apply(
     *,
     procs: int,
     progress: Progress | None,
+    seqs: "Sequencer | None" = None,
 ) -> tuple[Writer, Applied]:
-    """Read `items` into a fresh writer (restarting without a post that breaks analysis)."""
+    """Read `items` into a fresh writer (restarting without a post that breaks analysis);
+    `seqs` numbers each document for `news`."""
     poisoned: dict[str, _PoisonPost] = {}
     for attempt in range(MAX_RESTARTS + 1):
         todo = [it for it in items if it.rel not in poisoned]
@@ -292,9 +309,9 @@ def _apply(
         try:
             helpers = helper_count(procs, len(todo))
             if helpers > 1:
-                outcomes, segments = _apply_parallel(writer, todo, tz, helpers, progress)
+                outcomes, segments = _apply_parallel(writer, todo, tz, helpers, progress, seqs)
             else:
-                outcomes, segments = _apply_inline(writer, todo, tz, progress), []
+                outcomes, segments = _apply_inline(writer, todo, tz, progress, seqs), []
             return writer, Applied(outcomes, segments, poisoned)
         except _PoisonPost as e:
             writer.cancel()

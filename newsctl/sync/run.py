@@ -47,6 +47,7 @@ from .apply import INLINE_LIMITMB, Applied, Progress, _apply, _checkpoint
 from .plan import Plan, make_plan
 from .freshness import record as record_dirs
 from .scan import Found, scan_posts
+from .sequence import Sequencer
 
 # --- a run -------------------------------------------------------------------------
 
@@ -288,7 +289,11 @@ def _incremental(
     def factory() -> Writer:
         return Writer(folder, limitmb=INLINE_LIMITMB).open()
 
-    writer, applied = _apply(factory, plan.items, tz, procs=procs, progress=progress)
+    seqs = Sequencer(folder)
+    try:
+        writer, applied = _apply(factory, plan.items, tz, procs=procs, progress=progress, seqs=seqs)
+    finally:
+        seqs.close()
     try:
         # deleting and merging read the existing segments: damage shows here
         changes = _record_outcomes(settings, manifest, plan, applied, writer, result)
@@ -340,6 +345,7 @@ def _rebuild(
     progress: Progress | None,
 ) -> None:
     state_dir = settings.state_dir
+    seqs = Sequencer(live_folder(state_dir))  # numbers carried over from the index replaced
     folder = create_fresh(state_dir)
     try:
         empty = Manifest(generation=0)
@@ -349,7 +355,10 @@ def _rebuild(
         def factory() -> Writer:
             return Writer(folder, limitmb=INLINE_LIMITMB).open()
 
-        writer, applied = _apply(factory, plan.items, tz, procs=procs, progress=progress)
+        try:
+            writer, applied = _apply(factory, plan.items, tz, procs=procs, progress=progress, seqs=seqs)
+        finally:
+            seqs.close()
         try:
             _record_outcomes(settings, empty, plan, applied, writer, result)
             _checkpoint("before-commit")
