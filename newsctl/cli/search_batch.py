@@ -37,7 +37,7 @@ def run_batch(
 
     from ..batch import search_lines
     from ..dates import since_until
-    from ..search import SearchOptions
+    from ..search.run import SearchOptions
 
     if query:
         raise UsageError("--batch reads its queries from stdin, one a line", hint="give no QUERY with --batch")
